@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app app
+
+.PHONY: install run test bench browser translations clean-index
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+# Installs the project and its test tools into .venv; cheap when nothing changed.
+$(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations >/dev/null
+
+run: install
+	$(FLASK) init-db
+	$(FLASK) import-cases cases
+	$(FLASK) check-index
+	$(FLASK) run --port $(PORT)
+
+# Debian's Chromium for the real-browser test (needs root; skipped otherwise).
+browser:
+	@scripts/ensure-chromium
+
+test: install browser
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python scripts/bench.py --sizes 1000 10000
+
+clean-index:
+	find search_index -mindepth 1 ! -name .gitkeep ! -name README.md -exec rm -rf {} +

@@ -1,0 +1,41 @@
+"""Casebook: the SDG 11 Alliance's library of city case studies and their lessons."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import config, db, i18n
+from .search.store import IndexStore
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(PROJECT_ROOT / "templates"))
+    app.config.from_mapping(config.from_environment(app.instance_path, test_config or {}))
+
+    db.init_app(app)
+    i18n.init_app(app)
+    app.extensions["casebook.index"] = IndexStore(app.config["INDEX_DIR"])
+
+    from . import cli, security
+    from .views import api, pages, search
+
+    from .rendering import render_markdown
+    from .views.urls import page_url, search_url, toggle_filter_url
+
+    app.jinja_env.globals.update(render_markdown=render_markdown, page_url=page_url,
+                                 search_url=search_url, toggle_filter_url=toggle_filter_url)
+    security.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(api.bp)
+
+    from .services import indexing
+
+    with app.app_context():
+        indexing.heal_at_start()
+    return app

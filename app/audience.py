@@ -1,0 +1,36 @@
+"""Who is asking. Every service that returns content is given an Audience explicitly."""
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Audience(Enum):
+    ANONYMOUS = "anonymous"
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+    @property
+    def index_name(self) -> str:
+        """The search index this audience is answered from (DESIGN.md: two indexes)."""
+        return "public" if self is Audience.ANONYMOUS else "members"
+
+    @property
+    def is_member(self) -> bool:
+        return self is not Audience.ANONYMOUS
+
+
+def can_see_case(audience: Audience, case) -> bool:
+    """Whether this audience may know the case exists. Fail closed on anything unexpected."""
+    if case is None or not case.is_published:
+        return False
+    if case.visibility == "public":
+        return True
+    return case.visibility == "members" and audience.is_member
+
+
+def can_see_lesson(audience: Audience, lesson) -> bool:
+    if lesson.visibility == "public":
+        return True
+    return lesson.visibility == "members" and audience.is_member
+

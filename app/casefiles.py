@@ -1,0 +1,269 @@
+"""The `cases/` exchange format: Markdown with YAML front matter, read and written here alone."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import frontmatter
+import yaml
+from babel import Locale
+
+from . import vocabulary
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SDG_TARGET_RE = re.compile(r"^\d{1,2}\.[0-9a-c]{1,2}$")
+KNOWN_KEYS = {
+    "slug", "title", "summary", "city", "country", "themes", "language", "visibility",
+    "attribution", "organisations", "sdg_targets", "status", "year", "copied_from",
+    "sources", "contact", "lessons",
+}
+LIMITS = {"title": 300, "summary": 1000, "city": 120, "contact": 300}
+
+
+@dataclass
+class LessonData:
+    kind: str
+    text: str
+    visibility: str
+
+
+@dataclass
+class CaseData:
+    """A validated case, ready to be stored."""
+
+    slug: str
+    title: str
+    summary: str
+    body: str
+    city: str
+    country: str
+    themes: list[str]
+    language: str
+    visibility: str = "public"
+    attribution: str = "named"
+    organisations: list[str] = field(default_factory=list)
+    sdg_targets: list[str] = field(default_factory=list)
+    status: str | None = None
+    year: int | None = None
+    copied_from: str | None = None
+    sources: list[str] = field(default_factory=list)
+    contact: str | None = None
+    lessons: list[LessonData] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.field}: {self.reason}"
+
+
+class InvalidCase(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = problems
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:120]
+
+
+def _is_country(code: str) -> bool:
+    return len(code) == 2 and code.isupper() and code in Locale("en").territories
+
+
+def _is_web_url(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+class _Checker:
+    """Collects every problem of one file instead of stopping at the first."""
+
+    def __init__(self, name: str, meta: dict[str, Any]):
+        self.name, self.meta, self.problems = name, meta, []
+
+    def fail(self, fieldname: str, reason: str) -> None:
+        self.problems.append(Problem(self.name, fieldname, reason))
+
+    def text(self, key: str, required: bool = True) -> str | None:
+        value = self.meta.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(key, "is required")
+            return None
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.fail(key, "must be text")
+            return None
+        value = str(value).strip()
+        if key in LIMITS and len(value) > LIMITS[key]:
+            self.fail(key, f"is longer than {LIMITS[key]} characters")
+        return value
+
+    def choice(self, key: str, allowed: tuple[str, ...], default: str | None) -> str | None:
+        value = self.meta.get(key, default)
+        if value is None:
+            if default is None and key in ("language",):
+                self.fail(key, "is required")
+            return None
+        if value not in allowed:
+            self.fail(key, f"must be one of {', '.join(allowed)} (got {value!r})")
+            return None
+        return value
+
+    def text_list(self, key: str) -> list[str]:
+        value = self.meta.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+            self.fail(key, "must be a list of texts")
+            return []
+        return [str(v).strip() for v in value if str(v).strip()]
+
+
+def validate(name: str, meta: dict[str, Any], body: str) -> CaseData:
+    """Check one case's front matter and body; raise InvalidCase naming every problem."""
+    c = _Checker(name, meta)
+    for key in sorted(set(meta) - KNOWN_KEYS):
+        c.fail(key, "is not a known field")
+
+    title = c.text("title")
+    summary = c.text("summary")
+    city = c.text("city")
+    slug = c.text("slug", required=False) or (slugify(title) if title else None)
+    if slug and not SLUG_RE.match(slug):
+        c.fail("slug", "must be lowercase letters, digits and hyphens")
+
+    country = c.text("country")
+    if country and not _is_country(country):
+        c.fail("country", f"must be an ISO 3166-1 alpha-2 code like NL (got {country!r})")
+
+    themes = c.text_list("themes")
+    if not themes:
+        c.fail("themes", "needs at least one theme")
+    for theme in themes:
+        if theme not in vocabulary.themes():
+            c.fail("themes", f"unknown theme {theme!r} (known: {', '.join(vocabulary.themes())})")
+
+    language = c.choice("language", vocabulary.LANGUAGES, None)
+    visibility = c.choice("visibility", vocabulary.VISIBILITIES, "public") or "public"
+    attribution = c.choice("attribution", vocabulary.ATTRIBUTIONS, "named") or "named"
+    status = c.choice("status", vocabulary.STATUSES, None)
+
+    year = meta.get("year")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool) or not 1800 <= year <= 2100):
+        c.fail("year", "must be a year like 2015")
+        year = None
+
+    copied_from = c.text("copied_from", required=False)
+    if copied_from and not SLUG_RE.match(copied_from):
+        c.fail("copied_from", "must be the slug of another case")
+    if copied_from and copied_from == slug:
+        c.fail("copied_from", "a case cannot copy itself")
+
+    targets = c.text_list("sdg_targets")
+    for target in targets:
+        if not SDG_TARGET_RE.match(target):
+            c.fail("sdg_targets", f"{target!r} is not an SDG target like \"11.5\" (quote it in YAML)")
+
+    sources = c.text_list("sources")
+    for url in sources:
+        if not _is_web_url(url):
+            c.fail("sources", f"{url!r} is not an http(s) address")
+
+    lessons = _lessons(c, meta.get("lessons"), visibility)
+    if not body.strip():
+        c.fail("body", "the story is empty")
+
+    if c.problems:
+        raise InvalidCase(c.problems)
+    return CaseData(
+        slug=slug, title=title, summary=summary, body=body.strip() + "\n", city=city,
+        country=country, themes=themes, language=language, visibility=visibility,
+        attribution=attribution, organisations=c.text_list("organisations"),
+        sdg_targets=targets, status=status, year=year, copied_from=copied_from,
+        sources=sources, contact=c.text("contact", required=False), lessons=lessons,
+    )
+
+
+def _lessons(c: _Checker, raw: Any, case_visibility: str) -> list[LessonData]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        c.fail("lessons", "must be a list of {kind, text, visibility}")
+        return []
+    lessons = []
+    for i, item in enumerate(raw, start=1):
+        where = f"lessons[{i}]"
+        if not isinstance(item, dict):
+            c.fail(where, "must have kind and text")
+            continue
+        for key in sorted(set(item) - {"kind", "text", "visibility"}):
+            c.fail(f"{where}.{key}", "is not a known field")
+        kind, text = item.get("kind"), item.get("text")
+        vis = item.get("visibility", case_visibility)
+        if kind not in vocabulary.LESSON_KINDS:
+            c.fail(f"{where}.kind", f"must be went_well or went_badly (got {kind!r})")
+        if not isinstance(text, str) or not text.strip():
+            c.fail(f"{where}.text", "is required")
+        if vis not in vocabulary.VISIBILITIES:
+            c.fail(f"{where}.visibility", f"must be public or members (got {vis!r})")
+        # A members-only case cannot hold a public lesson: that would leak its existence.
+        if case_visibility == "members" and vis == "public" and "visibility" in item:
+            c.fail(f"{where}.visibility", "a members-only case cannot have a public lesson")
+        if isinstance(text, str) and kind in vocabulary.LESSON_KINDS and vis in vocabulary.VISIBILITIES:
+            lessons.append(LessonData(kind=kind, text=text.strip(), visibility=vis))
+    return lessons
+
+
+def read_text(name: str, text: str) -> CaseData:
+    """Parse and validate the text of one case file."""
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 2}" if mark else "front matter"
+        raise InvalidCase([Problem(name, "front matter", f"invalid YAML at {where}: {getattr(exc, 'problem', exc)}")]) from exc
+    except Exception as exc:  # frontmatter raises various errors on broken delimiters
+        raise InvalidCase([Problem(name, "front matter", f"cannot be read: {exc}")]) from exc
+    if not post.metadata:
+        raise InvalidCase([Problem(name, "front matter", "missing: the file must start with --- and YAML keys")])
+    return validate(name, dict(post.metadata), post.content)
+
+
+def read_file(path: Path) -> CaseData:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidCase([Problem(str(path), "file", "is not UTF-8 text")]) from None
+    return read_text(str(path), text)
+
+
+def case_files(path: Path) -> list[Path]:
+    """The case files at PATH: the file itself, or every *.md in the folder (not README)."""
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.glob("*.md") if p.name.lower() != "readme.md")
+
+
+def write_text(case: CaseData) -> str:
+    """The case as a `cases/` file; reading it back gives the same CaseData."""
+    meta: dict[str, Any] = {"slug": case.slug, "title": case.title, "summary": case.summary,
+                            "city": case.city, "country": case.country, "themes": case.themes,
+                            "language": case.language, "visibility": case.visibility,
+                            "attribution": case.attribution}
+    optional = {"organisations": case.organisations, "sdg_targets": case.sdg_targets,
+                "status": case.status, "year": case.year, "copied_from": case.copied_from,
+                "sources": case.sources, "contact": case.contact}
+    meta.update({k: v for k, v in optional.items() if v})
+    meta["lessons"] = [{"kind": l.kind, "text": l.text, "visibility": l.visibility} for l in case.lessons]
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=100)
+    return f"---\n{front}---\n\n{case.body.strip()}\n"

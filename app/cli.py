@@ -1,0 +1,88 @@
+"""The `flask --app app ...` commands."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from . import db
+from .services import indexing, library
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db, import_cases, reindex, check_index, export_case):
+        app.cli.add_command(command)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create the database or upgrade it to the newest schema."""
+    db.upgrade_schema()
+    click.echo("Database is up to date.")
+
+
+@click.command("import-cases")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def import_cases(path: Path) -> None:
+    """Import a case file, or every .md file in a folder; updates existing cases by slug."""
+    report = library.import_path(path)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"Imported {len(report.created)} new, {len(report.updated)} updated, "
+               f"{len(report.unchanged)} unchanged; {len({p.file for p in report.problems})} file(s) failed.")
+    if not report.ok:
+        sys.exit(1)
+
+
+@click.command("reindex")
+@with_appcontext
+def reindex() -> None:
+    """Rebuild both search indexes from the database and swap them in atomically."""
+    bar_holder = {}
+
+    def on_total(total: int) -> None:
+        bar_holder["bar"] = click.progressbar(length=total, label="Indexing", file=sys.stderr).__enter__()
+
+    try:
+        count = indexing.rebuild(progress=lambda n: bar_holder["bar"].update(n), on_total=on_total)
+    finally:
+        if "bar" in bar_holder:
+            bar_holder["bar"].__exit__(None, None, None)
+    click.echo(f"Rebuilt the public and members indexes from {count} cases.")
+
+
+@click.command("check-index")
+@with_appcontext
+@click.option("--no-heal", is_flag=True, help="Only report; change nothing.")
+def check_index(no_heal: bool) -> None:
+    """Compare the search indexes with the database and repair any drift."""
+    report = indexing.check(heal=not no_heal)
+    if report.pending:
+        click.echo(f"Applied {report.pending} pending change(s) from the change log.")
+    for kind in ("missing", "extra", "stale"):
+        for name, slugs in getattr(report, kind).items():
+            if slugs:
+                click.echo(f"{name} index: {kind}: {', '.join(slugs)}")
+    if report.drift:
+        click.echo(f"{'Repaired' if not no_heal else 'Found'} drift in {len(report.drift)} case(s).")
+        if no_heal:
+            sys.exit(1)
+    else:
+        click.echo("The search indexes match the database.")
+
+
+@click.command("export-case")
+@with_appcontext
+@click.argument("slug")
+def export_case(slug: str) -> None:
+    """Print a case as a `cases/` file that imports back to the same case."""
+    text = library.export_case(slug)
+    if text is None:
+        click.echo(f"No case with slug {slug!r}.", err=True)
+        sys.exit(1)
+    click.echo(text, nl=False)

@@ -1,0 +1,42 @@
+"""Configuration from the environment, read when the app is created (never at import)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance_path: Path) -> str:
+    """The secret key from CASEBOOK_SECRET_KEY, else one generated once into the instance folder."""
+    if key := os.environ.get("CASEBOOK_SECRET_KEY"):
+        return key
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        # Written with owner-only permissions: the key signs every session cookie.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def from_environment(instance_path: str, overrides: dict) -> dict:
+    """Settings for create_app: defaults, then CASEBOOK_* environment variables, then overrides."""
+    instance = Path(instance_path)
+    default_db = f"sqlite:///{instance / 'casebook.sqlite3'}"
+    index_dir = os.environ.get("CASEBOOK_INDEX_DIR") or str(PROJECT_ROOT / "search_index")
+    settings = {
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance),
+        "DATABASE_URL": os.environ.get("CASEBOOK_DATABASE_URL") or default_db,
+        "INDEX_DIR": index_dir,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SEARCH_PER_PAGE": 10,
+        "SEARCH_MAX_QUERY_LENGTH": 200,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ("en", "nl"),
+    }
+    settings.update(overrides)
+    return settings

@@ -1,0 +1,55 @@
+"""UI language: the only module that knows Flask-Babel and Babel's locale data."""
+from __future__ import annotations
+
+from babel import Locale
+from flask import Flask, current_app, request
+from flask_babel import Babel, get_locale, gettext, lazy_gettext
+
+from . import vocabulary
+
+LANGUAGE_COOKIE = "casebook_lang"
+_ = gettext
+
+STATUS_LABELS = {
+    "idea": lazy_gettext("Idea"), "pilot": lazy_gettext("Pilot"), "running": lazy_gettext("Running"),
+    "completed": lazy_gettext("Completed"), "stopped": lazy_gettext("Stopped"),
+}
+LESSON_LABELS = {"went_well": lazy_gettext("Went well"), "went_badly": lazy_gettext("Went badly")}
+LANGUAGE_LABELS = {"nl": lazy_gettext("Dutch"), "en": lazy_gettext("English")}
+
+
+def select_locale() -> str:
+    """The visitor's choice (cookie), else the browser's preference, else English."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(ui_locale=ui_locale, country_name=country_name, label=label)
+
+
+def ui_locale() -> str:
+    return str(get_locale() or "en")
+
+
+def country_name(code: str, locale: str | None = None) -> str:
+    return Locale.parse(locale or ui_locale()).territories.get(code, code)
+
+
+def label(facet: str, value: str) -> str:
+    """The human label of a facet value in the UI language."""
+    if facet == "theme":
+        return vocabulary.theme_label(value, ui_locale())
+    if facet == "country":
+        return country_name(value)
+    if facet == "status":
+        return str(STATUS_LABELS.get(value, value))
+    if facet == "lesson":
+        return str(LESSON_LABELS.get(value, value))
+    if facet == "language":
+        return str(LANGUAGE_LABELS.get(value, value))
+    return value

@@ -1,0 +1,90 @@
+"""The content model: the source of truth that the search indexes are derived from."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Case(Base):
+    """A case study: what a city or organisation did, and the lessons it learned."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+    city: Mapped[str] = mapped_column(String(120), index=True)
+    country: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(2))
+    visibility: Mapped[str] = mapped_column(String(10), default="public")
+    attribution: Mapped[str] = mapped_column(String(10), default="named")
+    status: Mapped[Optional[str]] = mapped_column(String(12))
+    year: Mapped[Optional[int]] = mapped_column(Integer)
+    copied_from: Mapped[Optional[str]] = mapped_column(String(120))
+    contact: Mapped[Optional[str]] = mapped_column(String(300))
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    organisations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sdg_targets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # None while a draft; contributions (next milestone) publish through review.
+    published_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    lessons: Mapped[list["Lesson"]] = relationship(
+        back_populates="case",
+        order_by="Lesson.position",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Case {self.slug!r} {self.visibility}>"
+
+
+class Lesson(Base):
+    """Something that went well or went badly, with its own visibility."""
+
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(12))  # went_well | went_badly
+    text: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10), default="public")
+
+    case: Mapped[Case] = relationship(back_populates="lessons")
+
+    def __repr__(self) -> str:
+        return f"<Lesson {self.kind} {self.visibility} of case {self.case_id}>"
+
+
+class IndexChange(Base):
+    """One change that alters what search shows, written in the same transaction as the change.
+
+    The indexes remember the id of the last row they applied; rows after it are pending.
+    """
+
+    __tablename__ = "index_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(120), index=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<IndexChange {self.id} {self.slug!r}>"

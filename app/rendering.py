@@ -1,0 +1,46 @@
+"""Markdown to safe HTML: the only place that knows Markdown and bleach."""
+from __future__ import annotations
+
+import bleach
+import markdown
+from bleach.linkifier import Linker
+from markupsafe import Markup
+
+# Safe extensions only: no attr_list (it lets authors set on* attributes), no raw HTML passthrough.
+_MD_EXTENSIONS = ["markdown.extensions.tables", "markdown.extensions.fenced_code",
+                  "markdown.extensions.sane_lists", "markdown.extensions.def_list",
+                  "markdown.extensions.abbr"]
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "dl", "dt", "dd", "abbr", "del", "sup", "sub",
+})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "abbr": ["title"], "th": ["align"], "td": ["align"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+
+def _nofollow(attrs: dict, new: bool = False) -> dict:
+    attrs[(None, "rel")] = "nofollow noopener ugc"
+    return attrs
+
+
+_linker = Linker(callbacks=[_nofollow], skip_tags={"pre", "code"})
+
+
+def render_markdown(text: str) -> Markup:
+    """Render user Markdown: raw HTML escaped, then every tag and URL checked against an allowlist."""
+    md = markdown.Markdown(extensions=_MD_EXTENSIONS, output_format="html")
+    # Raw HTML in the source is escaped, not passed through: authors write Markdown only.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    html = md.convert(text or "")
+    clean = bleach.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                         protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True)
+    return Markup(_linker.linkify(clean))
+
+
+def plain_text(text: str) -> str:
+    """Markdown reduced to its words, for search snippets and meta descriptions."""
+    html = markdown.markdown(text or "")
+    return " ".join(bleach.clean(html, tags=set(), strip=True).split())

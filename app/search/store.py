@@ -1,0 +1,204 @@
+"""The index folders on disk: generations, the writer lock, and searchers kept per process.
+
+    INDEX_DIR/current -> gen-<timestamp>/       (a symlink, swapped atomically by a rebuild)
+    INDEX_DIR/gen-<timestamp>/public/           what anonymous visitors may find
+    INDEX_DIR/gen-<timestamp>/members/          every published case with all its lessons
+    INDEX_DIR/gen-<timestamp>/<name>/applied.json   the last change-log id this index applied
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.searching import Searcher
+
+from .schema import IndexDocument, build_schema
+
+INDEX_NAMES = ("public", "members")
+CURRENT = "current"
+
+
+class IndexMissing(RuntimeError):
+    pass
+
+
+class IndexWriter:
+    """Adds, replaces and removes cases in both indexes of one generation."""
+
+    def __init__(self, writers: dict):
+        self._writers = writers
+
+    def put(self, name: str, document: IndexDocument | None, slug: str) -> None:
+        if document is None:
+            self._writers[name].delete_by_term("slug", slug)
+        else:
+            self._writers[name].update_document(**document.whoosh_fields())
+
+
+class IndexStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self._local = threading.local()
+
+    # --- where the indexes are -------------------------------------------------------
+    def current_dir(self) -> Path | None:
+        link = self.root / CURRENT
+        try:
+            target = os.readlink(link)
+        except OSError:
+            return None
+        path = (self.root / target).resolve()
+        return path if all((path / n).is_dir() for n in INDEX_NAMES) else None
+
+    def exists(self) -> bool:
+        return self.current_dir() is not None
+
+    def _require(self) -> Path:
+        current = self.current_dir()
+        if current is None:
+            raise IndexMissing(f"no search index in {self.root}; run `flask --app app reindex`")
+        return current
+
+    # --- the change log position -----------------------------------------------------
+    def last_applied(self, name: str, generation: Path | None = None) -> int:
+        path = (generation or self._require()) / name / "applied.json"
+        try:
+            return int(json.loads(path.read_text())["last_change"])
+        except (OSError, ValueError, KeyError):
+            return 0
+
+    @staticmethod
+    def _remember(generation: Path, name: str, last_change: int) -> None:
+        path = generation / name / "applied.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"last_change": last_change}))
+        os.replace(tmp, path)
+
+    # --- writing -----------------------------------------------------------------------
+    @contextmanager
+    def writing(self, last_change: int) -> Iterator[IndexWriter | None]:
+        """Write both indexes of the current generation, or yield None when another process is.
+
+        The caller's changes are not lost when the lock is taken: they stay in the
+        change log and the lock holder, or the next writer, applies them.
+        """
+        generation = self._require()
+        lock = FileStorage(str(generation)).lock("apply")
+        if not lock.acquire(blocking=False):
+            yield None
+            return
+        try:
+            writers = {n: whoosh_index.open_dir(str(generation / n)).writer(timeout=5.0) for n in INDEX_NAMES}
+            try:
+                yield IndexWriter(writers)
+            except BaseException:
+                for w in writers.values():
+                    w.cancel()
+                raise
+            for name, w in writers.items():
+                w.commit()
+                self._remember(generation, name, last_change)
+        finally:
+            lock.release()
+
+    def rebuild(self, documents: dict[str, list[IndexDocument]], last_change: int,
+                progress: Callable[[int], None] | None = None) -> Path:
+        """Build both indexes in a new generation folder, then swap `current` to it atomically."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        generation = self.root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        generation.mkdir()
+        total = sum(len(d) for d in documents.values())
+        if total >= 200 and (os.cpu_count() or 1) > 1:
+            _build_in_parallel(generation, documents, progress)
+        else:
+            for name in INDEX_NAMES:
+                _build_one(generation / name, documents[name], progress)
+        for name in INDEX_NAMES:
+            self._remember(generation, name, last_change)
+        self._swap(generation)
+        return generation
+
+    def _swap(self, generation: Path) -> None:
+        tmp_link = self.root / f".{CURRENT}-{os.getpid()}"
+        if tmp_link.is_symlink():
+            tmp_link.unlink()
+        os.symlink(generation.name, tmp_link)
+        os.replace(tmp_link, self.root / CURRENT)  # atomic: searches see old or new, never none
+        self._drop_old_generations(keep={generation.name})
+
+    def _drop_old_generations(self, keep: set[str]) -> None:
+        # The newest previous generation stays: another worker may still be reading it.
+        generations = sorted((p for p in self.root.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+        old = [p for p in generations if p.name not in keep]
+        for path in old[:-1]:
+            shutil.rmtree(path, ignore_errors=True)
+
+    # --- reading -----------------------------------------------------------------------
+    def searcher(self, name: str) -> Searcher:
+        """A searcher of this thread, reopened when the index changed or was swapped."""
+        generation = self._require()
+        cache = self._local.__dict__.setdefault("searchers", {})
+        cached = cache.get(name)
+        if cached is not None and cached[0] == generation:
+            searcher = cached[1].refresh()
+        else:
+            if cached is not None:
+                cached[1].close()
+            searcher = whoosh_index.open_dir(str(generation / name)).searcher()
+        cache[name] = (generation, searcher)
+        return searcher
+
+    def stored(self, name: str) -> dict[str, str]:
+        """slug -> fingerprint of every case in one index (for check-index)."""
+        with whoosh_index.open_dir(str(self._require() / name)).searcher() as s:
+            return {f["slug"]: f.get("fingerprint", "") for f in s.all_stored_fields()}
+
+    def close(self) -> None:
+        for _gen, searcher in self._local.__dict__.get("searchers", {}).values():
+            searcher.close()
+        self._local.__dict__["searchers"] = {}
+
+
+def _build_one(path: Path, documents: Iterable[IndexDocument], progress=None, counter=None) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(path), build_schema())
+    writer = ix.writer(limitmb=256)
+    for i, doc in enumerate(documents, start=1):
+        writer.add_document(**doc.whoosh_fields())
+        if progress:
+            progress(1)
+        if counter is not None and i % 25 == 0:
+            with counter.get_lock():
+                counter.value += 25
+    writer.commit()
+
+
+def _build_in_parallel(generation: Path, documents: dict[str, list[IndexDocument]], progress) -> None:
+    """One process per index: the two builds share nothing, and whoosh is CPU-bound."""
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("i", 0)
+    procs = {name: ctx.Process(target=_build_one, args=(generation / name, documents[name], None, counter))
+             for name in INDEX_NAMES}
+    for p in procs.values():
+        p.start()
+    reported = 0
+    while any(p.is_alive() for p in procs.values()):
+        time.sleep(0.2)
+        if progress and counter.value > reported:
+            progress(counter.value - reported)
+            reported = counter.value
+    for name, p in procs.items():
+        p.join()
+        if p.exitcode != 0:
+            raise RuntimeError(f"building the {name} index failed (exit code {p.exitcode})")
+    if progress:
+        progress(sum(len(d) for d in documents.values()) - reported)

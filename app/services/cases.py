@@ -1,0 +1,111 @@
+"""Reading the library as one audience sees it: cases, lessons, counts and recent cases."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from .. import db
+from ..audience import Audience, can_see_case, can_see_lesson
+from ..models import Case, Lesson
+from ..search.store import IndexMissing
+from ..search import querying
+from . import indexing
+
+RELATED_LIMIT = 4
+
+
+@dataclass
+class CaseView:
+    """A case with only what this audience may see of it."""
+
+    case: Case
+    lessons: list[Lesson]
+    copied_from: Case | None
+    copied_in: list[Case]
+    related: list[Case]
+
+    @property
+    def went_well(self) -> list[Lesson]:
+        return [l for l in self.lessons if l.kind == "went_well"]
+
+    @property
+    def went_badly(self) -> list[Lesson]:
+        return [l for l in self.lessons if l.kind == "went_badly"]
+
+
+def _visible(audience: Audience, cases) -> list[Case]:
+    return [c for c in cases if can_see_case(audience, c)]
+
+
+def _published():
+    return select(Case).where(Case.published_at.is_not(None))
+
+
+def _audience_filter(stmt, audience: Audience):
+    # The SQL pre-filter mirrors can_see_case; the Python check after it is the one that decides.
+    return stmt if audience.is_member else stmt.where(Case.visibility == "public")
+
+
+def get_case(audience: Audience, slug: str, with_related: bool = True) -> CaseView | None:
+    """The case as this audience sees it, or None: unseen and missing look exactly alike."""
+    session = db.session()
+    case = session.scalar(select(Case).where(Case.slug == slug).options(selectinload(Case.lessons)))
+    if not can_see_case(audience, case):
+        return None
+    source = session.scalar(select(Case).where(Case.slug == case.copied_from)) if case.copied_from else None
+    copies = session.scalars(_audience_filter(_published().where(Case.copied_from == case.slug), audience)
+                             .order_by(Case.title)).all()
+    return CaseView(
+        case=case,
+        lessons=[l for l in case.lessons if can_see_lesson(audience, l)],
+        copied_from=source if can_see_case(audience, source) else None,
+        copied_in=_visible(audience, copies),
+        related=related_cases(audience, case) if with_related else [],
+    )
+
+
+def cases_by_slug(audience: Audience, slugs: list[str]) -> list[Case]:
+    """These cases in this order, leaving out any this audience may not see (fail closed)."""
+    if not slugs:
+        return []
+    found = {c.slug: c for c in db.session().scalars(select(Case).where(Case.slug.in_(slugs)))}
+    return [found[s] for s in slugs if s in found and can_see_case(audience, found[s])]
+
+
+def related_cases(audience: Audience, case: Case) -> list[Case]:
+    try:
+        searcher = indexing.store().searcher(audience.index_name)
+    except IndexMissing:
+        return []
+    text = " ".join([case.title, case.summary, case.body])
+    slugs = querying.related(searcher, case.slug, case.language, text, case.themes, RELATED_LIMIT)
+    return cases_by_slug(audience, slugs)
+
+
+def recent_cases(audience: Audience, limit: int = 6) -> list[Case]:
+    stmt = _audience_filter(_published(), audience).order_by(Case.published_at.desc(), Case.id.desc())
+    return _visible(audience, db.session().scalars(stmt.limit(limit)))
+
+
+@dataclass
+class LibraryCounts:
+    cases: int
+    cities: int
+    countries: int
+    lessons_went_badly: int
+
+
+def library_counts(audience: Audience) -> LibraryCounts:
+    session = db.session()
+    visible = _audience_filter(_published(), audience).subquery()
+    cases, cities, countries = session.execute(
+        select(func.count(), func.count(func.distinct(visible.c.city)), func.count(func.distinct(visible.c.country)))
+        .select_from(visible)
+    ).one()
+    lessons = select(func.count()).select_from(Lesson).join(visible, Lesson.case_id == visible.c.id) \
+        .where(Lesson.kind == "went_badly")
+    if not audience.is_member:
+        lessons = lessons.where(Lesson.visibility == "public")
+    return LibraryCounts(cases, cities, countries, session.scalar(lessons))

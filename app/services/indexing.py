@@ -1,0 +1,153 @@
+"""Keeping the search indexes in step with the database, through the change log."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import selectinload
+
+from .. import db
+from ..audience import Audience, can_see_case, can_see_lesson
+from ..i18n import country_name
+from ..models import Case, IndexChange
+from ..rendering import plain_text
+from ..search.schema import IndexDocument
+from ..search.store import INDEX_NAMES, IndexStore
+
+log = logging.getLogger(__name__)
+EXCERPT_CHARS = 1500
+AUDIENCE_OF_INDEX = {"public": Audience.ANONYMOUS, "members": Audience.MEMBER}
+
+
+def store() -> IndexStore:
+    return current_app.extensions["casebook.index"]
+
+
+def document_for(case: Case | None, index_name: str) -> IndexDocument | None:
+    """What the index for this audience holds of the case; None when the audience may not see it."""
+    audience = AUDIENCE_OF_INDEX[index_name]
+    if not can_see_case(audience, case):
+        return None
+    lessons = [l for l in case.lessons if can_see_lesson(audience, l)]
+    lessons_text = "\n".join(plain_text(l.text) for l in lessons)
+    summary = plain_text(case.summary)
+    body = plain_text(case.body)
+    places = " ".join([case.city, country_name(case.country, "en"), country_name(case.country, "nl"),
+                       *case.organisations])
+    excerpt = " ".join([summary, lessons_text, body])[:EXCERPT_CHARS]
+    facets = {
+        "theme": list(case.themes), "city": [case.city], "country": [case.country],
+        "lesson": sorted({l.kind for l in lessons}), "language": [case.language],
+        "status": [case.status] if case.status else [],
+    }
+    fields = [case.title, summary, lessons_text, body, places, repr(sorted(facets.items()))]
+    fingerprint = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()[:16]
+    return IndexDocument(
+        slug=case.slug, language=case.language, title=case.title, summary=summary,
+        lessons=lessons_text, body=body, places=places, excerpt=excerpt,
+        published=int(case.published_at.timestamp() * 1000) if case.published_at else 0,
+        fingerprint=fingerprint, facets=facets,
+    )
+
+
+def _load(session, slugs: set[str]) -> dict[str, Case]:
+    cases = session.scalars(select(Case).where(Case.slug.in_(slugs)).options(selectinload(Case.lessons)))
+    return {c.slug: c for c in cases}
+
+
+def _write(slugs: set[str], last_change: int) -> bool:
+    """Rewrite these cases in both indexes; False when another process holds the writer lock."""
+    with db.fresh_session() as session:
+        cases = _load(session, slugs)
+        with store().writing(last_change) as writer:
+            if writer is None:
+                return False
+            for slug in sorted(slugs):
+                for name in INDEX_NAMES:
+                    writer.put(name, document_for(cases.get(slug), name), slug)
+    return True
+
+
+def apply_pending() -> int:
+    """Apply the change log rows that the indexes have not seen yet; returns how many."""
+    index = store()
+    if not index.exists():
+        rebuild()
+        return 0
+    since = min(index.last_applied(name) for name in INDEX_NAMES)
+    with db.fresh_session() as session:
+        rows = session.execute(select(IndexChange.id, IndexChange.slug).where(IndexChange.id > since)
+                               .order_by(IndexChange.id)).all()
+    if not rows:
+        return 0
+    if not _write({slug for _id, slug in rows}, rows[-1][0]):
+        log.info("index writer busy; %d pending changes stay in the log", len(rows))
+        return 0
+    return len(rows)
+
+
+def rebuild(progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None) -> int:
+    """Build both indexes afresh from the database and swap them in; returns the number of cases."""
+    with db.fresh_session() as session:
+        # Read the log position first: a change committed during the build is replayed after it.
+        last_change = session.scalar(select(func.coalesce(func.max(IndexChange.id), 0)))
+        cases = session.scalars(select(Case).options(selectinload(Case.lessons)).order_by(Case.id)).all()
+        documents = {name: [d for d in (document_for(c, name) for c in cases) if d] for name in INDEX_NAMES}
+    if on_total:
+        on_total(sum(len(d) for d in documents.values()))
+    store().rebuild(documents, last_change, progress)
+    apply_pending()
+    return len(cases)
+
+
+@dataclass
+class IndexReport:
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    extra: dict[str, list[str]] = field(default_factory=dict)
+    stale: dict[str, list[str]] = field(default_factory=dict)
+    pending: int = 0
+
+    @property
+    def drift(self) -> list[str]:
+        return sorted({s for d in (self.missing, self.extra, self.stale) for v in d.values() for s in v})
+
+    @property
+    def clean(self) -> bool:
+        return not self.drift and not self.pending
+
+
+def check(heal: bool = True) -> IndexReport:
+    """Compare every index with the database; rewrite whatever differs."""
+    report = IndexReport()
+    index = store()
+    if not index.exists():
+        if heal:
+            rebuild()
+        return report
+    report.pending = apply_pending() if heal else 0
+    with db.fresh_session() as session:
+        cases = session.scalars(select(Case).options(selectinload(Case.lessons))).all()
+        for name in INDEX_NAMES:
+            expected = {c.slug: d.fingerprint for c in cases if (d := document_for(c, name))}
+            actual = index.stored(name)
+            report.missing[name] = sorted(set(expected) - set(actual))
+            report.extra[name] = sorted(set(actual) - set(expected))
+            report.stale[name] = sorted(s for s in set(expected) & set(actual) if expected[s] != actual[s])
+    if heal and report.drift:
+        # Rewriting cases does not move the log position: pending rows stay pending.
+        _write(set(report.drift), min(index.last_applied(n) for n in INDEX_NAMES))
+    return report
+
+
+def heal_at_start() -> None:
+    """At start-up: catch up with changes committed while no index writer ran."""
+    if not inspect(db.engine()).has_table("index_changes"):
+        return  # no database yet: `flask --app app init-db` creates it
+    try:
+        apply_pending()
+    except Exception:  # a broken index must not stop the site; check-index repairs it
+        log.exception("could not bring the search index up to date at start-up")

@@ -1,0 +1,117 @@
+"""Searching the library as one audience: only that audience's index is ever asked."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from ..audience import Audience
+from ..i18n import label
+from ..models import Case
+from ..search import querying, syntax, thesaurus
+from ..search.schema import FACETS
+from ..search.store import IndexMissing
+from . import cases as case_service
+from . import indexing
+
+# URL parameter -> index facet. `lang` is the case's language (the UI language is a cookie).
+FILTER_PARAMS = {"theme": "theme", "city": "city", "country": "country", "lesson": "lesson",
+                 "lang": "language", "status": "status"}
+PARAM_OF_FACET = {v: k for k, v in FILTER_PARAMS.items()}
+SORTS = ("relevance", "newest")
+MAX_PAGE = 1000
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)  # keyed by facet name
+    sort: str = "relevance"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "SearchRequest":
+        """From request.args (a MultiDict); bad values fall back to defaults, never an error."""
+        filters = {}
+        for param, facet in FILTER_PARAMS.items():
+            values = [v.strip() for v in args.getlist(param) if v and v.strip()]
+            if values:
+                filters[facet] = values[:10]
+        try:
+            page = min(max(int(args.get("page", 1)), 1), MAX_PAGE)
+        except (TypeError, ValueError):
+            page = 1
+        sort = args.get("sort", "relevance")
+        return cls(q=args.get("q", "") or "", filters=filters,
+                   sort=sort if sort in SORTS else "relevance", page=page)
+
+
+@dataclass
+class Result:
+    case: Case
+    snippet: str
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchPage:
+    request: SearchRequest
+    total: int = 0
+    per_page: int = 10
+    results: list[Result] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] = field(default_factory=lambda: {f: [] for f in FACETS})
+    suggestion: str | None = None
+    message: str | None = None
+    any_word: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _problem_message(problem: syntax.QueryProblem) -> str:
+    kind, _sep, limit = str(problem).partition(":")
+    if kind == "too_long":
+        return _("Your search is too long. Please use at most %(n)s characters.", n=limit)
+    return _("Your search has too many words. Please use at most %(n)s.", n=limit)
+
+
+def search_cases(audience: Audience, request: SearchRequest) -> SearchPage:
+    per_page = current_app.config["SEARCH_PER_PAGE"]
+    page = SearchPage(request=request, per_page=per_page)
+    try:
+        parsed = syntax.parse(request.q, thesaurus.default(), current_app.config["SEARCH_MAX_QUERY_LENGTH"])
+    except syntax.QueryProblem as problem:
+        page.message = _problem_message(problem)
+        return page
+    for facet, values in request.filters.items():
+        parsed.filters.setdefault(facet, []).extend(values)
+    try:
+        searcher = indexing.store().searcher(audience.index_name)
+    except IndexMissing:
+        page.message = _("Search is being prepared. Please try again in a minute.")
+        return page
+    hits = querying.search(searcher, parsed, request.page, per_page, newest=request.sort == "newest")
+    snippets = {h.slug: h.snippet for h in hits.hits}
+    # Second layer: every hit is checked against the database before it is shown.
+    visible = case_service.cases_by_slug(audience, [h.slug for h in hits.hits])
+    page.results = [Result(case=c, snippet=snippets[c.slug]) for c in visible]
+    page.total = hits.total - (len(hits.hits) - len(visible))
+    page.suggestion, page.any_word = hits.suggestion, hits.any_word
+    selected = {facet: {v.lower() for v in values} for facet, values in parsed.filters.items()}
+    page.facets = {
+        facet: [FacetValue(value=v, label=label(facet, v), count=n, selected=v.lower() in selected.get(facet, ()))
+                for v, n in counts]
+        for facet, counts in hits.facets.items()
+    }
+    if request.q.strip() and not hits.total and not page.suggestion:
+        page.message = _("No cases match your search. Try fewer or other words.")
+    return page

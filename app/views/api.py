@@ -1,0 +1,57 @@
+"""The JSON API: the same services as the pages, so both always agree."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, request, url_for
+
+from ..auth import current_audience
+from ..i18n import country_name, label
+from ..rendering import render_markdown
+from ..services import cases, search
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _summary(case) -> dict:
+    return {
+        "slug": case.slug, "title": case.title, "summary": case.summary, "city": case.city,
+        "country": case.country, "themes": list(case.themes), "language": case.language,
+        "url": url_for("pages.case", slug=case.slug, _external=True),
+    }
+
+
+@bp.get("/search")
+def search_api():
+    page = search.search_cases(current_audience(), search.SearchRequest.from_args(request.args))
+    return {
+        "query": page.request.q,
+        "total": page.total,
+        "page": page.request.page,
+        "per_page": page.per_page,
+        "results": [{**_summary(r.case), "snippet": r.snippet} for r in page.results],
+        "facets": {facet: [{"value": v.value, "label": v.label, "count": v.count} for v in values]
+                   for facet, values in page.facets.items()},
+        "suggestion": page.suggestion,
+        "message": page.message,
+    }
+
+
+@bp.get("/cases/<slug>")
+def case_api(slug: str):
+    view = cases.get_case(current_audience(), slug)
+    if view is None:
+        abort(404)
+    case = view.case
+    return {
+        **_summary(case),
+        "country_name": country_name(case.country),
+        "theme_labels": [label("theme", t) for t in case.themes],
+        "status": case.status, "year": case.year, "organisations": list(case.organisations),
+        "sdg_targets": list(case.sdg_targets), "sources": list(case.sources), "contact": case.contact,
+        "attribution": case.attribution,
+        "body": case.body, "body_html": str(render_markdown(case.body)),
+        "lessons": [{"kind": l.kind, "text": l.text, "html": str(render_markdown(l.text)),
+                     "visibility": l.visibility} for l in view.lessons],
+        "copied_from": view.copied_from.slug if view.copied_from else None,
+        "copied_in": [c.slug for c in view.copied_in],
+        "related": [c.slug for c in view.related],
+    }

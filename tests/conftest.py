@@ -1,0 +1,103 @@
+"""Fixtures: an app with its own database and index folder, a client, and case factories."""
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from app import create_app, db
+from app.services import library
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("CASEBOOK_TEST_DATABASE_URL")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
+def database_url(request, tmp_path) -> str:
+    """SQLite always; PostgreSQL too when CASEBOOK_TEST_DATABASE_URL names a server."""
+    if request.param == "postgresql":
+        _reset_postgres(PG_URL)
+        return PG_URL
+    return f"sqlite:///{tmp_path / 'casebook.sqlite3'}"
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "INDEX_DIR": str(tmp_path / "search_index"),
+    })
+    with app.app_context():
+        db.upgrade_schema()
+    yield app
+    app.extensions["casebook.index"].close()
+    app.extensions["casebook.db"].kw["bind"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def case_text(body: str = "The story of the case.", **meta) -> str:
+    """A valid case file; keyword arguments override or (with None) remove front matter keys."""
+    front = {
+        "slug": "sample-case",
+        "title": "Sample case",
+        "summary": "A short summary.",
+        "city": "Utrecht",
+        "country": "NL",
+        "themes": ["energy-transition"],
+        "language": "en",
+        "status": "running",
+        "year": 2020,
+        "sources": ["https://example.org/source"],
+        "lessons": [
+            {"kind": "went_well", "text": "Residents joined early."},
+            {"kind": "went_badly", "text": "The budget ran out."},
+        ],
+    }
+    for key, value in meta.items():
+        if value is None:
+            front.pop(key, None)
+        else:
+            front[key] = value
+    return f"---\n{yaml.safe_dump(front, allow_unicode=True, sort_keys=False)}---\n\n{textwrap.dedent(body)}\n"
+
+
+@pytest.fixture
+def add_case(app):
+    """Import one case (through the same service as the CLI) and return its slug."""
+    def add(body: str = "The story of the case.", **meta) -> str:
+        with app.app_context():
+            case, _outcome = library.import_text(f"{meta.get('slug', 'sample-case')}.md", case_text(body, **meta))
+            return case.slug
+    return add
+
+
+@pytest.fixture
+def seeded(app):
+    """The alliance's real seed cases from cases/."""
+    with app.app_context():
+        report = library.import_path(ROOT / "cases")
+    assert report.ok, report.problems
+    return report
