@@ -151,20 +151,22 @@ def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, ne
                 suggestion=suggestion, any_word=any_word)
 
 
+def _in_live_docs(searcher: Searcher, word: str) -> bool:
+    # The lexicon keeps words of deleted documents until a merge: ask the live documents.
+    return any(True for _ in searcher.docs_for_query(Q.Term("spelling", word)))
+
+
 def suggest(searcher: Searcher, words: list[str]) -> str | None:
     """Words the index knows in place of the ones it does not, from this index alone."""
-    reader = searcher.reader()
     fixed, changed = [], False
     for word in words:
-        if len(word) < 3 or ("spelling", word) in reader:
+        if len(word) < 3 or _in_live_docs(searcher, word):
             fixed.append(word)
             continue
-        options = searcher.suggest("spelling", word, limit=1, maxdist=2, prefix=1)
-        if options and options[0] != word:
-            fixed.append(options[0])
-            changed = True
-        else:
-            fixed.append(word)
+        options = searcher.suggest("spelling", word, limit=5, maxdist=2, prefix=1)
+        best = next((o for o in options if o != word and _in_live_docs(searcher, o)), None)
+        fixed.append(best or word)
+        changed = changed or best is not None
     return " ".join(fixed) if changed else None
 
 

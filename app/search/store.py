@@ -148,12 +148,13 @@ class IndexStore:
         generation = self._require()
         cache = self._local.__dict__.setdefault("searchers", {})
         cached = cache.get(name)
-        if cached is not None and cached[0] == generation:
-            searcher = cached[1].refresh()
-        else:
-            if cached is not None:
-                cached[1].close()
-            searcher = whoosh_index.open_dir(str(generation / name)).searcher()
+        if cached is not None and cached[0] == generation and cached[1].up_to_date():
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        # A fresh reader, not Searcher.refresh(): refresh reuses segment readers and so
+        # misses deletions committed without new documents (a case turned members-only).
+        searcher = whoosh_index.open_dir(str(generation / name)).searcher()
         cache[name] = (generation, searcher)
         return searcher
 

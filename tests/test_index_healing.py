@@ -1,0 +1,107 @@
+"""The database is the truth; the indexes follow the change log and heal themselves."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from app import create_app
+from app.search.schema import IndexDocument
+from app.services import indexing
+from conftest import ROOT, case_text
+
+CRASHING_IMPORT = textwrap.dedent("""
+    import os, signal, sys
+    from app import create_app
+    from app.services import indexing, library
+
+    app = create_app({"SECRET_KEY": "t", "DATABASE_URL": sys.argv[1], "INDEX_DIR": sys.argv[2]})
+
+    def killed_before_the_index_update():
+        os.kill(os.getpid(), signal.SIGKILL)  # the commit has happened; the index write never will
+
+    indexing.apply_pending = killed_before_the_index_update
+    with app.app_context():
+        library.import_text("crash.md", sys.stdin.read())
+""")
+
+
+def search_total(client, q: str) -> int:
+    return client.get("/api/v1/search", query_string={"q": q}).get_json()["total"]
+
+
+def test_a_process_killed_between_commit_and_index_update_is_healed_at_next_start(app, client, add_case):
+    add_case(slug="before", title="Before the crash")
+    config = app.config
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASHING_IMPORT, config["DATABASE_URL"], config["INDEX_DIR"]],
+        input=case_text(slug="crashed", title="Survivor narwhalmarker"), text=True, cwd=ROOT,
+        capture_output=True, timeout=60,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    # The case is in the database but the running worker's index has not seen it yet ...
+    with app.app_context():
+        assert set(indexing.store().stored("public")) == {"before"}
+    # ... the next start applies the pending change log.
+    restarted = create_app({"SECRET_KEY": "t", "DATABASE_URL": config["DATABASE_URL"], "INDEX_DIR": config["INDEX_DIR"]})
+    assert search_total(restarted.test_client(), "narwhalmarker") == 1
+    assert restarted.test_client().get("/cases/crashed").status_code == 200
+
+
+def test_check_index_reports_and_repairs_drift(app, client, runner, add_case):
+    add_case(slug="kept", title="Kept case")
+    add_case(slug="lost", title="Lost case dugongmarker")
+    with app.app_context():
+        store = indexing.store()
+        # Simulate drift: one case vanished from the public index, a stranger appeared.
+        with store.writing(store.last_applied("public")) as writer:
+            writer.put("public", None, "lost")
+            writer.put("public", IndexDocument(slug="ghost", language="en", title="Ghost", summary="", lessons="",
+                                               body="", places="", excerpt="", published=0, fingerprint="x"), "ghost")
+    report = runner.invoke(args=["check-index", "--no-heal"])
+    assert report.exit_code == 1
+    assert "public index: missing: lost" in report.output and "public index: extra: ghost" in report.output
+    assert search_total(client, "dugongmarker") == 0
+    healed = runner.invoke(args=["check-index"])
+    assert healed.exit_code == 0 and "Repaired drift in 2 case(s)" in healed.output
+    assert search_total(client, "dugongmarker") == 1
+    assert "match the database" in runner.invoke(args=["check-index"]).output
+
+
+def test_reindex_builds_a_new_generation_and_swaps_it_in(app, client, runner, add_case):
+    add_case(slug="one", title="Rebuilt case manateemarker")
+    with app.app_context():
+        before = indexing.store().current_dir()
+    searcher_before = None
+    with app.app_context():
+        searcher_before = indexing.store().searcher("public")
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0 and "from 1 cases" in result.output
+    with app.app_context():
+        after = indexing.store().current_dir()
+    assert after != before and after.parent == before.parent
+    # A search that started on the old generation still works; new ones use the new generation.
+    assert searcher_before.doc_count() == 1
+    assert search_total(client, "manateemarker") == 1
+
+
+def test_a_busy_writer_leaves_changes_in_the_log_for_the_next_apply(app, client, add_case):
+    add_case(slug="first", title="First case")
+    with app.app_context():
+        store = indexing.store()
+        with store.writing(store.last_applied("public")) as holder:
+            assert holder is not None
+            add_case(slug="second", title="Second case seamarker")  # its own apply finds the lock taken
+        assert search_total(client, "seamarker") == 0
+        assert indexing.apply_pending() == 1
+    assert search_total(client, "seamarker") == 1
+
+
+def test_a_missing_index_is_rebuilt_at_start(app, add_case):
+    add_case(slug="rebuilt", title="Rebuilt walrusmarker")
+    os.unlink(os.path.join(app.config["INDEX_DIR"], "current"))
+    restarted = create_app({"SECRET_KEY": "t", "DATABASE_URL": app.config["DATABASE_URL"],
+                            "INDEX_DIR": app.config["INDEX_DIR"]})
+    assert search_total(restarted.test_client(), "walrusmarker") == 1
