@@ -13,7 +13,7 @@ from ..search.store import IndexMissing
 from ..search import querying
 from . import indexing
 
-RELATED_LIMIT = 4
+RELATED_LIMIT = 3
 
 
 @dataclass
