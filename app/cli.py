@@ -43,16 +43,8 @@ def import_cases(path: Path) -> None:
 @with_appcontext
 def reindex() -> None:
     """Rebuild both search indexes from the database and swap them in atomically."""
-    bar_holder = {}
-
-    def on_total(total: int) -> None:
-        bar_holder["bar"] = click.progressbar(length=total, label="Indexing", file=sys.stderr).__enter__()
-
-    try:
-        count = indexing.rebuild(progress=lambda n: bar_holder["bar"].update(n), on_total=on_total)
-    finally:
-        if "bar" in bar_holder:
-            bar_holder["bar"].__exit__(None, None, None)
+    with click.progressbar(length=1, label="Indexing", file=sys.stderr) as bar:
+        count = indexing.rebuild(progress=bar.update, on_total=lambda total: setattr(bar, "length", max(total, 1)))
     click.echo(f"Rebuilt the public and members indexes from {count} cases.")
 
 

@@ -82,6 +82,13 @@ def test_turning_a_case_members_only_removes_it_from_anonymous_search_at_once(cl
     assert client.get("/api/v1/search?q=walrusmarker").get_json()["total"] == 0
     assert client.get("/api/v1/search?q=walrusmarkr").get_json()["suggestion"] is None
     assert client.get("/cases/turning").status_code == 404
+    # Not merely hidden by the database check: the public index itself no longer finds it.
+    from app.search import querying, syntax, thesaurus
+    from app.services import indexing
+    with client.application.app_context():
+        searcher = indexing.store().searcher("public")
+        hits = querying.search(searcher, syntax.parse("walrusmarker", thesaurus.default(), 200), 1, 10, False)
+    assert hits.total == 0 and hits.hits == []
 
 
 def test_a_deleted_case_leaves_no_trace_in_suggestions(app, client, add_case):

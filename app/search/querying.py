@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
-
-from whoosh import highlight, query as Q
+from whoosh import query as Q
 from whoosh.searching import Searcher
 
-from .schema import FACETS, LANGUAGES, TEXT_WEIGHTS, text_fields
+from . import ranking
+from .highlighting import highlight_window
+from .schema import FACETS, LANGUAGES, TEXT_WEIGHTS
 from .syntax import ParsedQuery
 from .thesaurus import Phrase
 
 SNIPPET_CHARS = 240
-SEARCH_FIELDS = [*text_fields(), "places"]
 
 
 @dataclass
@@ -53,35 +52,58 @@ def _facet_cache(searcher: Searcher) -> _FacetCache:
     return cache
 
 
-def _alternative(searcher: Searcher, words: Phrase) -> Q.Query | None:
-    schema, text = searcher.schema, " ".join(words)
-    clauses = []
-    for name in SEARCH_FIELDS:
-        tokens = [t for t in schema[name].process_text(text, mode="query")]
+def _tokens(searcher: Searcher, words: Phrase, lang: str) -> list[str]:
+    return list(searcher.schema[f"all_{lang}"].process_text(" ".join(words), mode="query"))
+
+
+def _alternative_docs(searcher: Searcher, words: Phrase) -> set[int]:
+    """Documents with these words (in this order when several), in either language."""
+    docs: set[int] = set()
+    for lang in LANGUAGES:
+        tokens = _tokens(searcher, words, lang)
         if len(tokens) == 1:
-            clauses.append(Q.Term(name, tokens[0]))
+            docs |= ranking.postings(searcher, f"all_{lang}", tokens[0]).docs
         elif tokens:
-            clauses.append(Q.Phrase(name, tokens))
-    return Q.Or(clauses) if clauses else None
+            # Positions are costly to read: only when every word occurs in some case.
+            candidates = set.intersection(*(ranking.postings(searcher, f"all_{lang}", t).docs for t in tokens))
+            if candidates:
+                docs |= set(searcher.docs_for_query(Q.Phrase(f"all_{lang}", tokens)))
+    return docs
 
 
 def _is_significant(searcher: Searcher, words: Phrase) -> bool:
     """A stop word of either language (`de`, `the`) is not required to match."""
-    text = " ".join(words)
-    return all(list(searcher.schema[f"title_{lang}"].process_text(text, mode="query")) for lang in LANGUAGES)
+    return all(_tokens(searcher, words, lang) for lang in LANGUAGES)
 
 
-def build_query(searcher: Searcher, parsed: ParsedQuery, any_word: bool) -> Q.Query:
-    units = []
-    for unit in parsed.units:
-        if not _is_significant(searcher, unit[0]):
-            continue
-        alternatives = [q for q in (_alternative(searcher, alt) for alt in unit) if q is not None]
-        if alternatives:
-            units.append(Q.Or(alternatives))
-    if not units:
-        return Q.Every() if parsed.is_empty else Q.NullQuery
-    return (Q.Or if any_word else Q.And)(units)
+def _significant_units(searcher: Searcher, parsed: ParsedQuery) -> list[list[Phrase]]:
+    return [unit for unit in parsed.units if _is_significant(searcher, unit[0])]
+
+
+def matching_docs(searcher: Searcher, units: list[list[Phrase]], any_word: bool) -> set[int]:
+    """Set algebra on posting lists: every unit (or any, in the fallback) must match."""
+    found: set[int] | None = None
+    for unit in units:
+        docs = set().union(*(_alternative_docs(searcher, alt) for alt in unit))
+        if found is None:
+            found = docs
+        else:
+            found = found | docs if any_word else found & docs
+        if not found and not any_word:
+            return set()
+    return found or set()
+
+
+def scoring_terms(searcher: Searcher, units: list[list[Phrase]]) -> list[tuple[str, str, float]]:
+    """Every word of the query in every weighted field of both languages."""
+    terms = {}
+    for unit in units:
+        for alt in unit:
+            for lang in LANGUAGES:
+                for token in _tokens(searcher, alt, lang):
+                    for part, weight in TEXT_WEIGHTS.items():
+                        terms[(f"{part}_{lang}", token)] = weight
+    return [(field_name, token, weight) for (field_name, token), weight in terms.items()]
 
 
 def resolve_filters(searcher: Searcher, filters: dict[str, list[str]]) -> set[int] | None:
@@ -106,43 +128,45 @@ def facet_counts(searcher: Searcher, matched: set[int]) -> dict[str, list[tuple[
     return counts
 
 
-def _snippet(hit) -> str:
+def _snippet(searcher: Searcher, hit, units: list[list[Phrase]]) -> str:
+    """A window of the case's text around the words that matched, those words marked."""
     text = hit.get("excerpt") or ""
     lang = hit.get("language") or "en"
-    try:
-        marked = hit.highlights(f"body_{lang}", text=text, top=2)
-    except Exception:  # a highlighter failure must never cost the user their results
-        marked = ""
-    if marked:
-        return marked
-    short = text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
-    return escape(short)
+    wanted = {tok for unit in units for alt in unit for tok in _tokens(searcher, alt, lang)}
+    return highlight_window(text, searcher.schema[f"all_{lang}"].analyzer, wanted, SNIPPET_CHARS)
 
 
 def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, newest: bool) -> Hits:
     cache = _facet_cache(searcher)
     allowed = resolve_filters(searcher, parsed.filters)
+    units = _significant_units(searcher, parsed)
     any_word = False
-    q = build_query(searcher, parsed, any_word=False)
-    matched = set(searcher.docs_for_query(q)) if not isinstance(q, Q.Every) else set(cache.live)
-    if allowed is not None:
-        matched &= allowed
-    if not matched and len(parsed.units) > 1:
-        any_word = True
-        q = build_query(searcher, parsed, any_word=True)
-        matched = set(searcher.docs_for_query(q))
+    if units:
+        matched = matching_docs(searcher, units, any_word=False)
         if allowed is not None:
             matched &= allowed
+        if not matched and len(units) > 1:
+            any_word = True
+            matched = matching_docs(searcher, units, any_word=True)
+            if allowed is not None:
+                matched &= allowed
+    elif parsed.is_empty:
+        matched = set(cache.live) if allowed is None else allowed & cache.live
+    else:
+        matched = set()  # only stop words
+    # Posting lists still hold replaced and deleted versions until a merge: live ones only.
+    matched &= cache.live
 
     hits: list[Hit] = []
     first = (page - 1) * per_page
     if matched and first < len(matched):
-        sort = {"sortedby": "published", "reverse": True} if newest or isinstance(q, Q.Every) else {}
-        results = searcher.search(q, limit=first + per_page, filter=matched, terms=True, **sort)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
-        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        hits = [Hit(slug=h["slug"], snippet=_snippet(h))
-                for h in results[first:first + per_page]]
+        if newest or not units:
+            docnums = ranking.newest_documents(searcher, matched, first + per_page)
+        else:
+            docnums = ranking.top_documents(searcher, scoring_terms(searcher, units), matched, first + per_page)
+        for docnum in docnums[first:]:
+            stored = searcher.stored_fields(docnum)
+            hits.append(Hit(slug=stored["slug"], snippet=_snippet(searcher, stored, units)))
 
     suggestion = None
     if (not matched or any_word) and parsed.words:
@@ -175,7 +199,7 @@ def related(searcher: Searcher, slug: str, language: str, text: str, themes: lis
     docnum = searcher.document_number(slug=slug)
     if docnum is None:
         return []
-    field_name = f"body_{language}"
+    field_name = f"all_{language}"
     keys = searcher.key_terms_from_text(field_name, text, numterms=12)
     clauses = [Q.Term(field_name, word, boost=weight) for word, weight in keys]
     clauses += [Q.Term("theme", theme, boost=1.5) for theme in themes]

@@ -10,8 +10,9 @@ from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
 LANGUAGES = ("nl", "en")
-# Field weights: title, then summary, then lessons, then body (DESIGN.md).
-TEXT_WEIGHTS = {"title": 5.0, "summary": 3.0, "lessons": 2.0, "body": 1.0}
+# Field weights: title, then summary, then lessons, then body (DESIGN.md). `all` holds every
+# word of the case (body included): matching runs on it alone, the others add to the score.
+TEXT_WEIGHTS = {"title": 5.0, "summary": 3.0, "lessons": 2.0, "all": 1.0}
 FACETS = ("theme", "city", "country", "lesson", "language", "status")
 _STEMMER_LANG = {"nl": "dutch", "en": "english"}
 
@@ -35,7 +36,7 @@ def text_fields() -> list[str]:
 def build_schema() -> fields.Schema:
     analyzers = {lang: language_analyzer(lang) for lang in LANGUAGES}
     text = {
-        name: fields.TEXT(analyzer=analyzers[name.rsplit("_", 1)[1]], phrase=True,
+        name: fields.TEXT(analyzer=analyzers[name.rsplit("_", 1)[1]], phrase=name.startswith("all_"),
                           field_boost=TEXT_WEIGHTS[name.rsplit("_", 1)[0]])
         for name in text_fields()
     }
@@ -45,8 +46,6 @@ def build_schema() -> fields.Schema:
         slug=fields.ID(stored=True, unique=True),
         fingerprint=fields.STORED(),
         excerpt=fields.STORED(),
-        # City, country names and organisations: searchable in any language, unstemmed.
-        places=fields.TEXT(analyzer=folding_analyzer(), phrase=True, field_boost=2.0),
         # Unstemmed words of the case, the vocabulary "did you mean" draws from.
         spelling=fields.TEXT(analyzer=folding_analyzer(), phrase=False, stored=False),
         published=fields.NUMERIC(int, bits=64, sortable=True),
@@ -74,12 +73,12 @@ class IndexDocument:
     def whoosh_fields(self) -> dict:
         doc = {
             "slug": self.slug, "fingerprint": self.fingerprint, "excerpt": self.excerpt,
-            "places": self.places, "published": self.published,
+            "published": self.published,
             "spelling": " ".join([self.title, self.summary, self.lessons, self.places]),
             f"title_{self.language}": self.title,
             f"summary_{self.language}": self.summary,
             f"lessons_{self.language}": self.lessons,
-            f"body_{self.language}": self.body,
+            f"all_{self.language}": "\n".join([self.title, self.summary, self.lessons, self.places, self.body]),
         }
         for name in FACETS:
             values = self.facets.get(name) or []

@@ -110,18 +110,21 @@ class IndexStore:
         finally:
             lock.release()
 
-    def rebuild(self, documents: dict[str, list[IndexDocument]], last_change: int,
-                progress: Callable[[int], None] | None = None) -> Path:
-        """Build both indexes in a new generation folder, then swap `current` to it atomically."""
+    def rebuild(self, documents: Callable[[str], Iterable[IndexDocument | None]], per_index: int,
+                last_change: int, progress: Callable[[int], None] | None = None) -> Path:
+        """Build both indexes in a new generation folder, then swap `current` to it atomically.
+
+        `documents(name)` yields what index `name` holds of each case (None: nothing); it
+        runs in the process that builds that index, so both are built side by side.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         generation = self.root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
         generation.mkdir()
-        total = sum(len(d) for d in documents.values())
-        if total >= 200 and (os.cpu_count() or 1) > 1:
+        if per_index >= 200 and (os.cpu_count() or 1) > 1:
             _build_in_parallel(generation, documents, progress)
         else:
             for name in INDEX_NAMES:
-                _build_one(generation / name, documents[name], progress)
+                _build_one(generation / name, documents(name), progress)
         for name in INDEX_NAMES:
             self._remember(generation, name, last_change)
         self._swap(generation)
@@ -169,25 +172,30 @@ class IndexStore:
         self._local.__dict__["searchers"] = {}
 
 
-def _build_one(path: Path, documents: Iterable[IndexDocument], progress=None, counter=None) -> None:
+def _build_one(path: Path, documents: Iterable[IndexDocument | None], progress=None, counter=None) -> None:
     path.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(path), build_schema())
     writer = ix.writer(limitmb=256)
+    i = 0
     for i, doc in enumerate(documents, start=1):
-        writer.add_document(**doc.whoosh_fields())
+        if doc is not None:
+            writer.add_document(**doc.whoosh_fields())
         if progress:
             progress(1)
         if counter is not None and i % 25 == 0:
             with counter.get_lock():
                 counter.value += 25
     writer.commit()
+    if counter is not None:
+        with counter.get_lock():
+            counter.value += i % 25
 
 
-def _build_in_parallel(generation: Path, documents: dict[str, list[IndexDocument]], progress) -> None:
-    """One process per index: the two builds share nothing, and whoosh is CPU-bound."""
+def _build_in_parallel(generation: Path, documents, progress) -> None:
+    """One forked process per index: the two builds share nothing, and Whoosh is CPU-bound."""
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("i", 0)
-    procs = {name: ctx.Process(target=_build_one, args=(generation / name, documents[name], None, counter))
+    procs = {name: ctx.Process(target=lambda n=name: _build_one(generation / n, documents(n), None, counter))
              for name in INDEX_NAMES}
     for p in procs.values():
         p.start()
@@ -201,5 +209,3 @@ def _build_in_parallel(generation: Path, documents: dict[str, list[IndexDocument
         p.join()
         if p.exitcode != 0:
             raise RuntimeError(f"building the {name} index failed (exit code {p.exitcode})")
-    if progress:
-        progress(sum(len(d) for d in documents.values()) - reported)

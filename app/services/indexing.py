@@ -96,10 +96,9 @@ def rebuild(progress: Callable[[int], None] | None = None, on_total: Callable[[i
         # Read the log position first: a change committed during the build is replayed after it.
         last_change = session.scalar(select(func.coalesce(func.max(IndexChange.id), 0)))
         cases = session.scalars(select(Case).options(selectinload(Case.lessons)).order_by(Case.id)).all()
-        documents = {name: [d for d in (document_for(c, name) for c in cases) if d] for name in INDEX_NAMES}
     if on_total:
-        on_total(sum(len(d) for d in documents.values()))
-    store().rebuild(documents, last_change, progress)
+        on_total(len(cases) * len(INDEX_NAMES))
+    store().rebuild(lambda name: (document_for(c, name) for c in cases), len(cases), last_change, progress)
     apply_pending()
     return len(cases)
 

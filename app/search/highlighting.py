@@ -1,0 +1,70 @@
+"""Snippets: the best window of a text around the matched words, those words in <mark>."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from html import escape
+
+
+def highlight_window(text: str, analyzer, wanted: set[str], width: int) -> str:
+    """Escaped text of about `width` characters with the most matched words, each marked.
+
+    Words are compared after the field's own analysis, so `waterpleinen` marks a
+    search for `waterplein`. Cheaper than a general highlighter: one pass, one window.
+    """
+    spans = _matches(text, analyzer, wanted) if wanted else []
+    if not spans:
+        return _clip(text, 0, width)
+    # Slide a window over the matches and keep the one holding most of them.
+    best_start, best_count, j = spans[0][0], 0, 0
+    for i, (start, _end) in enumerate(spans):
+        while spans[j][0] < start - width // 2:
+            j += 1
+        if i - j + 1 > best_count:
+            best_count, best_start = i - j + 1, spans[j][0]
+    begin = max(0, best_start - width // 4)
+    if begin:
+        space = text.rfind(" ", 0, begin)
+        begin = space + 1 if space >= 0 else begin
+    end = min(len(text), begin + width)
+    if end < len(text):
+        space = text.rfind(" ", begin, end)
+        end = space if space > begin else end
+    out, pos = [], begin
+    for start, stop in spans:
+        if start < begin or stop > end:
+            continue
+        out += [escape(text[pos:start]), "<mark>", escape(text[start:stop]), "</mark>"]
+        pos = stop
+    out.append(escape(text[pos:end]))
+    return ("… " if begin else "") + "".join(out) + (" …" if end < len(text) else "")
+
+
+_WORD = re.compile(r"\w+(?:\.?\w+)*")
+
+
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+def _matches(text: str, analyzer, wanted: set[str]) -> list[tuple[int, int]]:
+    """Spans of the words whose analysed form is wanted.
+
+    Stems begin like their words, so only words sharing a stem's first letters are analysed:
+    a snippet costs a regex pass instead of stemming every word of the excerpt.
+    """
+    prefixes = {w[:3] for w in wanted}
+    spans = []
+    for m in _WORD.finditer(text):
+        word = m.group()
+        start = word[:4].lower()
+        if (start if start.isascii() else _fold(start))[:3] in prefixes and any(t.text in wanted for t in analyzer(word)):
+            spans.append(m.span())
+    return spans
+
+
+def _clip(text: str, begin: int, width: int) -> str:
+    if len(text) <= width:
+        return escape(text)
+    cut = text.rfind(" ", begin, begin + width)
+    return escape(text[begin:cut if cut > begin else begin + width]) + " …"
