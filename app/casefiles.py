@@ -216,9 +216,6 @@ def _lessons(c: _Checker, raw: Any, case_visibility: str) -> list[LessonData]:
             c.fail(f"{where}.text", "is required")
         if vis not in vocabulary.VISIBILITIES:
             c.fail(f"{where}.visibility", f"must be public or members (got {vis!r})")
-        # A members-only case cannot hold a public lesson: that would leak its existence.
-        if case_visibility == "members" and vis == "public" and "visibility" in item:
-            c.fail(f"{where}.visibility", "a members-only case cannot have a public lesson")
         if isinstance(text, str) and kind in vocabulary.LESSON_KINDS and vis in vocabulary.VISIBILITIES:
             lessons.append(LessonData(kind=kind, text=text.strip(), visibility=vis))
     return lessons

@@ -51,8 +51,6 @@ def test_lessons_default_to_the_case_visibility():
     ({"lessons": [{"kind": "so-so", "text": "x"}]}, "cases/bad.md: lessons[1].kind: must be went_well or went_badly"),
     ({"lessons": [{"kind": "went_well"}]}, "cases/bad.md: lessons[1].text: is required"),
     ({"lessons": [{"kind": "went_well", "text": "x", "visibility": "all"}]}, "cases/bad.md: lessons[1].visibility: must be public or members"),
-    ({"visibility": "members", "lessons": [{"kind": "went_well", "text": "x", "visibility": "public"}]},
-     "cases/bad.md: lessons[1].visibility: a members-only case cannot have a public lesson"),
     ({"copied_from": "sample-case"}, "cases/bad.md: copied_from: a case cannot copy itself"),
 ])
 def test_each_problem_names_file_field_and_reason(override, expected):

@@ -87,13 +87,15 @@ def test_reindex_builds_a_new_generation_and_swaps_it_in(app, client, runner, ad
     assert search_total(client, "manateemarker") == 1
 
 
-def test_a_busy_writer_leaves_changes_in_the_log_for_the_next_apply(app, client, add_case):
+def test_a_busy_writer_leaves_changes_in_the_log_for_the_next_apply(app, client, add_case, monkeypatch):
     add_case(slug="first", title="First case")
     with app.app_context():
         store = indexing.store()
         with store.writing(store.last_applied("public")) as holder:
             assert holder is not None
-            add_case(slug="second", title="Second case seamarker")  # its own apply finds the lock taken
+            # Its own apply waits for the lock, then gives up and leaves the row in the log.
+            monkeypatch.setattr("app.search.store.LOCK_WAIT_SECONDS", 0.1)
+            add_case(slug="second", title="Second case seamarker")
         assert search_total(client, "seamarker") == 0
         assert indexing.apply_pending() == 1
     assert search_total(client, "seamarker") == 1
@@ -105,3 +107,14 @@ def test_a_missing_index_is_rebuilt_at_start(app, add_case):
     restarted = create_app({"SECRET_KEY": "t", "DATABASE_URL": app.config["DATABASE_URL"],
                             "INDEX_DIR": app.config["INDEX_DIR"]})
     assert search_total(restarted.test_client(), "walrusmarker") == 1
+
+
+def test_small_segments_from_single_changes_are_merged_without_losing_anything(app, client, add_case):
+    for i in range(10):
+        add_case(slug=f"case-{i}", title=f"Segment case {i} otterwise")
+    with app.app_context():
+        store = indexing.store()
+        generation = store.current_dir()
+        assert store.merge_segments(generation, wait=10)
+        assert store._segment_count(generation) <= 2
+    assert search_total(client, "otterwise") == 10

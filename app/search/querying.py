@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from whoosh import query as Q
 from whoosh.searching import Searcher
 
@@ -35,19 +36,41 @@ class _FacetCache:
     values: dict[str, dict[str, set[int]]] = field(default_factory=dict)
 
 
+# Facet doc sets per segment, kept across searchers: after a publish only the new, small
+# segment is read; the big ones are reused (deletions are applied through `live`).
+_SEGMENT_FACETS: dict[str, dict[str, dict[str, list[int]]]] = {}
+
+
+def _segment_facets(reader) -> dict[str, dict[str, list[int]]]:
+    key = reader.segment().segment_id()  # random and unique: segments are never rewritten
+    if key not in _SEGMENT_FACETS:
+        if len(_SEGMENT_FACETS) > 256:  # merged-away segments: forget them now and then
+            _SEGMENT_FACETS.clear()
+        facets: dict[str, dict[str, list[int]]] = {}
+        fields = set(reader.indexed_field_names())
+        for name in FACETS:
+            values = facets[name] = {}
+            if name not in fields:
+                continue
+            for term in reader.lexicon(name):
+                matcher = reader.postings(name, term)
+                matcher = getattr(matcher, "child", matcher)  # all postings; deletions come later
+                values[term.decode("utf-8") if isinstance(term, bytes) else term] = list(matcher.all_ids())
+        _SEGMENT_FACETS[key] = facets
+    return _SEGMENT_FACETS[key]
+
+
 def _facet_cache(searcher: Searcher) -> _FacetCache:
     """Doc sets of every facet value, computed once per searcher generation, not per search."""
     cache = getattr(searcher, "_casebook_facets", None)
     if cache is None:
-        reader = searcher.reader()
-        cache = _FacetCache(live=set(reader.all_doc_ids()))
-        for name in FACETS:
-            values = {}
-            if name in reader.indexed_field_names():
-                for term in reader.lexicon(name):
-                    value = term.decode("utf-8") if isinstance(term, bytes) else term
-                    values[value] = set(reader.postings(name, term).all_ids()) & cache.live
-            cache.values[name] = values
+        cache = _FacetCache(live=set(searcher.reader().all_doc_ids()))
+        merged: dict[str, dict[str, set[int]]] = {name: {} for name in FACETS}
+        for leaf, offset in searcher.leaf_searchers():
+            for name, values in _segment_facets(leaf.reader()).items():
+                for value, ids in values.items():
+                    merged[name].setdefault(value, set()).update(i + offset for i in ids)
+        cache.values = {name: {v: docs & cache.live for v, docs in values.items()} for name, values in merged.items()}
         searcher._casebook_facets = cache
     return cache
 
@@ -139,23 +162,17 @@ def _snippet(searcher: Searcher, hit, units: list[list[Phrase]]) -> str:
 def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, newest: bool) -> Hits:
     cache = _facet_cache(searcher)
     allowed = resolve_filters(searcher, parsed.filters)
+    # Posting lists still hold replaced and deleted versions until a merge: live ones only.
+    candidates = cache.live if allowed is None else allowed & cache.live
     units = _significant_units(searcher, parsed)
     any_word = False
     if units:
-        matched = matching_docs(searcher, units, any_word=False)
-        if allowed is not None:
-            matched &= allowed
+        matched = matching_docs(searcher, units, any_word=False) & candidates
         if not matched and len(units) > 1:
             any_word = True
-            matched = matching_docs(searcher, units, any_word=True)
-            if allowed is not None:
-                matched &= allowed
-    elif parsed.is_empty:
-        matched = set(cache.live) if allowed is None else allowed & cache.live
+            matched = matching_docs(searcher, units, any_word=True) & candidates
     else:
-        matched = set()  # only stop words
-    # Posting lists still hold replaced and deleted versions until a merge: live ones only.
-    matched &= cache.live
+        matched = set(candidates) if parsed.is_empty else set()  # else: only stop words
 
     hits: list[Hit] = []
     first = (page - 1) * per_page

@@ -19,11 +19,16 @@ from typing import Callable, Iterable, Iterator
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
 from .schema import IndexDocument, build_schema
 
 INDEX_NAMES = ("public", "members")
+MAX_SEGMENTS = 16  # more, and a background merge starts: many segments slow every search
+SMALL_SEGMENT_DOCS = 1000
+# A writer waits this long for a merge or another writer before leaving its change in the log.
+LOCK_WAIT_SECONDS = 5.0
 CURRENT = "current"
 
 
@@ -92,12 +97,13 @@ class IndexStore:
         change log and the lock holder, or the next writer, applies them.
         """
         generation = self._require()
-        lock = FileStorage(str(generation)).lock("apply")
-        if not lock.acquire(blocking=False):
+        lock = _acquire(generation, LOCK_WAIT_SECONDS)
+        if lock is None:
             yield None
             return
         try:
-            writers = {n: whoosh_index.open_dir(str(generation / n)).writer(timeout=5.0) for n in INDEX_NAMES}
+            writers = {n: whoosh_index.open_dir(str(generation / n)).writer(timeout=5.0, compound=False)
+                       for n in INDEX_NAMES}
             try:
                 yield IndexWriter(writers)
             except BaseException:
@@ -105,10 +111,31 @@ class IndexStore:
                     w.cancel()
                 raise
             for name, w in writers.items():
-                w.commit()
+                # No merge here: the change becomes searchable at once, merging comes after.
+                w.commit(merge=False)
                 self._remember(generation, name, last_change)
         finally:
             lock.release()
+        if self._segment_count(generation) > MAX_SEGMENTS:
+            threading.Thread(target=self.merge_segments, args=(generation,), daemon=True).start()
+
+    @staticmethod
+    def _segment_count(generation: Path) -> int:
+        return max(len(whoosh_index.open_dir(str(generation / n))._segments()) for n in INDEX_NAMES)
+
+    def merge_segments(self, generation: Path | None = None, wait: float = 0.0) -> bool:
+        """Merge the small segments that single changes leave behind (skipped when busy)."""
+        generation = generation or self._require()
+        lock = _acquire(generation, wait)
+        if lock is None:
+            return False
+        try:
+            for name in INDEX_NAMES:
+                writer = whoosh_index.open_dir(str(generation / name)).writer(timeout=5.0, compound=False)
+                writer.commit(mergetype=_merge_small_segments)
+        finally:
+            lock.release()
+        return True
 
     def rebuild(self, documents: Callable[[str], Iterable[IndexDocument | None]], per_index: int,
                 last_change: int, progress: Callable[[int], None] | None = None) -> Path:
@@ -172,10 +199,33 @@ class IndexStore:
         self._local.__dict__["searchers"] = {}
 
 
+def _acquire(generation: Path, wait: float):
+    """The generation's writer lock, polling up to `wait` seconds; None when still taken."""
+    lock = FileStorage(str(generation)).lock("apply")
+    deadline = time.monotonic() + wait
+    while not lock.acquire(blocking=False):
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.02)
+    return lock
+
+
+def _merge_small_segments(writer, segments: list) -> list:
+    """Whoosh merge policy: fold every small segment into one, leave the big ones alone."""
+    small = [seg for seg in segments if seg.doc_count_all() < SMALL_SEGMENT_DOCS]
+    if len(small) < 2:
+        return segments
+    for seg in small:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [seg for seg in segments if seg not in small]
+
+
 def _build_one(path: Path, documents: Iterable[IndexDocument | None], progress=None, counter=None) -> None:
     path.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(path), build_schema())
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=256, compound=False)  # separate files open without copying
     i = 0
     for i, doc in enumerate(documents, start=1):
         if doc is not None:

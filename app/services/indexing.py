@@ -72,22 +72,29 @@ def _write(slugs: set[str], last_change: int) -> bool:
     return True
 
 
+def _pending(since: int) -> list[tuple[int, str]]:
+    with db.fresh_session() as session:
+        return list(session.execute(select(IndexChange.id, IndexChange.slug).where(IndexChange.id > since)
+                                    .order_by(IndexChange.id)).all())
+
+
 def apply_pending() -> int:
     """Apply the change log rows that the indexes have not seen yet; returns how many."""
     index = store()
     if not index.exists():
         rebuild()
         return 0
-    since = min(index.last_applied(name) for name in INDEX_NAMES)
-    with db.fresh_session() as session:
-        rows = session.execute(select(IndexChange.id, IndexChange.slug).where(IndexChange.id > since)
-                               .order_by(IndexChange.id)).all()
-    if not rows:
-        return 0
-    if not _write({slug for _id, slug in rows}, rows[-1][0]):
-        log.info("index writer busy; %d pending changes stay in the log", len(rows))
-        return 0
-    return len(rows)
+    applied = 0
+    # Loop: rows committed by a worker that found our lock taken are ours to apply.
+    for _round in range(10):
+        rows = _pending(min(index.last_applied(name) for name in INDEX_NAMES))
+        if not rows:
+            break
+        if not _write({slug for _id, slug in rows}, rows[-1][0]):
+            log.info("index writer busy; %d pending changes stay in the log for its holder", len(rows))
+            break
+        applied += len(rows)
+    return applied
 
 
 def rebuild(progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None) -> int:
