@@ -56,3 +56,12 @@ def test_snippet_marks_stemmed_matches_and_escapes_the_rest():
     snippet = highlight_window(text, language_analyzer("en"), {"squar"}, 120)
     assert "<mark>squares</mark>" in snippet and "&lt;b&gt;loved" in snippet and "<b>" not in snippet
     assert snippet.endswith(" …")
+
+
+def test_phrases_match_in_order_across_segments_and_over_stop_words(tmp_path):
+    store = build(tmp_path, [doc("a", "One", "the heat of the city rose"), doc("b", "Two", "city heat rose")])
+    with store.writing(0) as writer:  # a second segment, as a publish leaves behind
+        writer.put("public", doc("c", "Three", "more heat of the city here"), "c")
+    assert sorted(h.slug for h in search(store, '"heat of the city"').hits) == ["a", "c"]
+    assert [h.slug for h in search(store, '"city heat"').hits] == ["b"]
+    assert search(store, '"rose city"').total == 0

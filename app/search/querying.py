@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from whoosh import query as Q
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from . import ranking
@@ -79,18 +80,53 @@ def _tokens(searcher: Searcher, words: Phrase, lang: str) -> list[str]:
     return list(searcher.schema[f"all_{lang}"].process_text(" ".join(words), mode="query"))
 
 
-def _alternative_docs(searcher: Searcher, words: Phrase) -> set[int]:
-    """Documents with these words (in this order when several), in either language."""
+def _phrase_docs(searcher: Searcher, field_name: str, tokens: list[str], candidates: set[int]) -> set[int]:
+    """The candidates holding the tokens side by side, checked one document at a time.
+
+    Reads positions only for the given documents, where a Phrase query would read them for
+    every document holding all the words.
+    """
+    found = set()
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        local = sorted(d - offset for d in candidates if offset <= d < offset + reader.doc_count_all())
+        if not local:
+            continue
+        try:
+            matchers = [reader.postings(field_name, token) for token in tokens]
+        except TermNotFound:
+            continue
+        for doc in local:
+            positions = []
+            for m in matchers:
+                if m.is_active() and m.id() < doc:
+                    m.skip_to(doc)
+                if not m.is_active() or m.id() != doc:
+                    break
+                positions.append(set(m.value_as("positions")))
+            else:
+                if any(all(p + i in positions[i] for i in range(1, len(positions))) for p in positions[0]):
+                    found.add(doc + offset)
+    return found
+
+
+def _alternative_docs(searcher: Searcher, words: Phrase, within: set[int] | None) -> set[int]:
+    """Documents with these words (in this order when several), in either language.
+
+    `within`, when given, bounds the answer: phrases are only checked there.
+    """
     docs: set[int] = set()
     for lang in LANGUAGES:
+        field_name = f"all_{lang}"
         tokens = _tokens(searcher, words, lang)
         if len(tokens) == 1:
-            docs |= ranking.postings(searcher, f"all_{lang}", tokens[0]).docs
+            docs |= ranking.postings(searcher, field_name, tokens[0]).docs
         elif tokens:
-            # Positions are costly to read: only when every word occurs in some case.
-            candidates = set.intersection(*(ranking.postings(searcher, f"all_{lang}", t).docs for t in tokens))
+            candidates = set.intersection(*(ranking.postings(searcher, field_name, t).docs for t in tokens))
+            if within is not None:
+                candidates &= within
             if candidates:
-                docs |= set(searcher.docs_for_query(Q.Phrase(f"all_{lang}", tokens)))
+                docs |= _phrase_docs(searcher, field_name, tokens, candidates)
     return docs
 
 
@@ -103,18 +139,17 @@ def _significant_units(searcher: Searcher, parsed: ParsedQuery) -> list[list[Phr
     return [unit for unit in parsed.units if _is_significant(searcher, unit[0])]
 
 
-def matching_docs(searcher: Searcher, units: list[list[Phrase]], any_word: bool) -> set[int]:
-    """Set algebra on posting lists: every unit (or any, in the fallback) must match."""
-    found: set[int] | None = None
-    for unit in units:
-        docs = set().union(*(_alternative_docs(searcher, alt) for alt in unit))
-        if found is None:
-            found = docs
-        else:
-            found = found | docs if any_word else found & docs
-        if not found and not any_word:
+def matching_docs(searcher: Searcher, units: list[list[Phrase]], any_word: bool, within: set[int]) -> set[int]:
+    """Set algebra on posting lists: every unit (or any, in the fallback) must match, within `within`."""
+    if any_word:
+        return set().union(*(_alternative_docs(searcher, alt, within) for unit in units for alt in unit)) & within
+    found = within
+    # Single words first: they narrow down where phrases need their positions read.
+    for unit in sorted(units, key=lambda u: any(len(alt) > 1 for alt in u)):
+        found = found & set().union(*(_alternative_docs(searcher, alt, found) for alt in unit))
+        if not found:
             return set()
-    return found or set()
+    return set(found)
 
 
 def scoring_terms(searcher: Searcher, units: list[list[Phrase]]) -> list[tuple[str, str, float]]:
@@ -167,10 +202,10 @@ def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, ne
     units = _significant_units(searcher, parsed)
     any_word = False
     if units:
-        matched = matching_docs(searcher, units, any_word=False) & candidates
+        matched = matching_docs(searcher, units, False, candidates)
         if not matched and len(units) > 1:
             any_word = True
-            matched = matching_docs(searcher, units, any_word=True) & candidates
+            matched = matching_docs(searcher, units, True, candidates)
     else:
         matched = set(candidates) if parsed.is_empty else set()  # else: only stop words
 
