@@ -27,6 +27,7 @@ from .schema import IndexDocument, build_schema
 INDEX_NAMES = ("public", "members")
 MAX_SEGMENTS = 16  # more, and a background merge starts: many segments slow every search
 SMALL_SEGMENT_DOCS = 1000
+MERGE_BATCH = 4
 # A writer waits this long for a merge or another writer before leaving its change in the log.
 LOCK_WAIT_SECONDS = 5.0
 CURRENT = "current"
@@ -124,17 +125,26 @@ class IndexStore:
         return max(len(whoosh_index.open_dir(str(generation / n))._segments()) for n in INDEX_NAMES)
 
     def merge_segments(self, generation: Path | None = None, wait: float = 0.0) -> bool:
-        """Merge the small segments that single changes leave behind (skipped when busy)."""
+        """Merge the small segments that single changes leave behind (False when busy).
+
+        A few segments per turn, releasing the lock in between, so that a publish
+        arriving meanwhile waits for one short step, not for the whole merge.
+        """
         generation = generation or self._require()
-        lock = _acquire(generation, wait)
-        if lock is None:
-            return False
-        try:
-            for name in INDEX_NAMES:
-                writer = whoosh_index.open_dir(str(generation / name)).writer(timeout=5.0, compound=False)
-                writer.commit(mergetype=_merge_small_segments)
-        finally:
-            lock.release()
+        for name in INDEX_NAMES:
+            while True:
+                lock = _acquire(generation, wait)
+                if lock is None:
+                    return False
+                try:
+                    writer = whoosh_index.open_dir(str(generation / name)).writer(timeout=5.0, compound=False)
+                    merged = []
+                    writer.commit(mergetype=lambda w, segments: _merge_small_segments(w, segments, merged))
+                finally:
+                    lock.release()
+                if not merged:
+                    break
+                time.sleep(0.1)  # let a waiting writer in before the next step
         return True
 
     def rebuild(self, documents: Callable[[str], Iterable[IndexDocument | None]], per_index: int,
@@ -210,15 +220,18 @@ def _acquire(generation: Path, wait: float):
     return lock
 
 
-def _merge_small_segments(writer, segments: list) -> list:
-    """Whoosh merge policy: fold every small segment into one, leave the big ones alone."""
-    small = [seg for seg in segments if seg.doc_count_all() < SMALL_SEGMENT_DOCS]
+def _merge_small_segments(writer, segments: list, merged: list) -> list:
+    """Whoosh merge policy: fold the few smallest segments into one, leave the big ones alone."""
+    by_size = sorted(segments, key=lambda seg: seg.doc_count_all())
+    # The largest segment (the last rebuild) is never rewritten here: that is a rebuild's job.
+    small = [seg for seg in by_size[:-1] if seg.doc_count_all() < SMALL_SEGMENT_DOCS][:MERGE_BATCH]
     if len(small) < 2:
         return segments
     for seg in small:
         reader = SegmentReader(writer.storage, writer.schema, seg)
         writer.add_reader(reader)
         reader.close()
+        merged.append(seg)
     return [seg for seg in segments if seg not in small]
 
 
