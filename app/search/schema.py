@@ -74,7 +74,7 @@ class IndexDocument:
         doc = {
             "slug": self.slug, "fingerprint": self.fingerprint, "excerpt": self.excerpt,
             "published": self.published,
-            "spelling": " ".join([self.title, self.summary, self.lessons, self.places]),
+            "spelling": " ".join([self.title, self.summary, self.places]),
             f"title_{self.language}": self.title,
             f"summary_{self.language}": self.summary,
             f"lessons_{self.language}": self.lessons,

@@ -238,7 +238,7 @@ def _merge_small_segments(writer, segments: list, merged: list) -> list:
 def _build_one(path: Path, documents: Iterable[IndexDocument | None], progress=None, counter=None) -> None:
     path.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(path), build_schema())
-    writer = ix.writer(limitmb=1024, compound=False)  # separate files open without copying
+    writer = ix.writer(limitmb=384, compound=False)  # separate files open without copying
     i = 0
     for i, doc in enumerate(documents, start=1):
         if doc is not None:
