@@ -118,3 +118,26 @@ def test_small_segments_from_single_changes_are_merged_without_losing_anything(a
         assert store.merge_segments(generation, wait=10)
         assert store._segment_count(generation) <= 2
     assert search_total(client, "otterwise") == 10
+
+
+def test_a_rebuild_shares_segments_yet_each_index_keeps_its_own_deletions(app, client, runner, add_case):
+    add_case(slug="shared", title="Shared case heronmarker")
+    add_case(slug="mixed", title="Mixed case heronmarker",
+             lessons=[{"kind": "went_well", "text": "open"}, {"kind": "went_badly", "text": "ibismarker", "visibility": "members"}])
+    add_case(slug="closed", title="Closed case heronmarker", visibility="members")
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    with app.app_context():
+        store = indexing.store()
+        assert set(store.stored("public")) == {"shared", "mixed"}
+        assert set(store.stored("members")) == {"shared", "mixed", "closed"}
+        # The shared segment's files are one set of files on disk, linked into both indexes.
+        inodes = {name: {p.stat().st_ino for p in (store.current_dir() / name).iterdir()} for name in ("public", "members")}
+        assert inodes["public"] & inodes["members"]
+    assert search_total(client, "ibismarker") == 0
+    # Turning the shared case members-only deletes it from the public index alone.
+    add_case(slug="shared", title="Shared case heronmarker", visibility="members")
+    with app.app_context():
+        assert set(indexing.store().stored("public")) == {"mixed"}
+        assert set(indexing.store().stored("members")) == {"shared", "mixed", "closed"}
+    assert search_total(client, "heronmarker") == 1
+    assert "match the database" in runner.invoke(args=["check-index"]).output

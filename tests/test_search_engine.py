@@ -6,7 +6,7 @@ from whoosh import index as whoosh_index
 from app.search import querying, syntax, thesaurus
 from app.search.highlighting import highlight_window
 from app.search.schema import IndexDocument, language_analyzer
-from app.search.store import IndexStore
+from app.search.store import IndexStore, SegmentJob
 
 
 def doc(slug: str, title: str, body: str, published: int = 0) -> IndexDocument:
@@ -22,7 +22,7 @@ def search(store: IndexStore, q: str, newest: bool = False) -> querying.Hits:
 
 def build(tmp_path, docs) -> IndexStore:
     store = IndexStore(tmp_path)
-    store.rebuild(lambda name: iter(docs), len(docs), 0)
+    store.rebuild([SegmentJob("all", ("public", "members"), lambda: iter(docs), len(docs))], 0)
     return store
 
 

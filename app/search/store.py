@@ -14,10 +14,12 @@ import shutil
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from whoosh import index as whoosh_index
+from whoosh.index import TOC
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
@@ -35,6 +37,16 @@ CURRENT = "current"
 
 class IndexMissing(RuntimeError):
     pass
+
+
+@dataclass
+class SegmentJob:
+    """One segment of a rebuild: its documents and the indexes that will hold it."""
+
+    name: str
+    indexes: tuple[str, ...]
+    documents: Callable[[], Iterable[IndexDocument | None]]
+    size: int  # documents it will hold, to share the work fairly between processes
 
 
 class IndexWriter:
@@ -147,23 +159,26 @@ class IndexStore:
                 time.sleep(0.1)  # let a waiting writer in before the next step
         return True
 
-    def rebuild(self, documents: Callable[[str], Iterable[IndexDocument | None]], per_index: int,
-                last_change: int, progress: Callable[[int], None] | None = None) -> Path:
+    def rebuild(self, jobs: list["SegmentJob"], last_change: int,
+                progress: Callable[[int], None] | None = None) -> Path:
         """Build both indexes in a new generation folder, then swap `current` to it atomically.
 
-        `documents(name)` yields what index `name` holds of each case (None: nothing); it
-        runs in the process that builds that index, so both are built side by side.
+        Each job builds one segment, shared (by hard link) by the indexes it names: a case
+        that reads the same for everyone is analysed once, not once per index.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         generation = self.root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-        generation.mkdir()
-        if per_index >= 200 and (os.cpu_count() or 1) > 1:
-            _build_in_parallel(generation, documents, progress)
+        parts = generation / "parts"
+        parts.mkdir(parents=True)
+        if sum(job.size for job in jobs) >= 400 and (os.cpu_count() or 1) > 1:
+            _build_in_parallel(parts, jobs, progress)
         else:
-            for name in INDEX_NAMES:
-                _build_one(generation / name, documents(name), progress)
+            for job in jobs:
+                _build_one(parts / job.name, job.documents(), progress)
         for name in INDEX_NAMES:
+            _assemble(generation / name, [parts / job.name for job in jobs if name in job.indexes])
             self._remember(generation, name, last_change)
+        shutil.rmtree(parts)  # the indexes hold hard links to every file they need
         self._swap(generation)
         return generation
 
@@ -254,21 +269,45 @@ def _build_one(path: Path, documents: Iterable[IndexDocument | None], progress=N
             counter.value += i % 25
 
 
-def _build_in_parallel(generation: Path, documents, progress) -> None:
-    """One forked process per index: the two builds share nothing, and Whoosh is CPU-bound."""
+def _assemble(target: Path, part_dirs: list[Path]) -> None:
+    """An index made of the segments built in `part_dirs`, hard-linked rather than copied.
+
+    Whoosh never rewrites a segment's files (deletions live in the table of contents), so
+    two indexes can share them safely; a later merge writes new files of its own.
+    """
+    target.mkdir()
+    segments = []
+    for part in part_dirs:
+        ix = whoosh_index.open_dir(str(part))
+        for segment in ix._segments():
+            for filename in segment.list_files(ix.storage):
+                os.link(part / filename, target / filename)
+            segments.append(segment)
+    TOC(build_schema(), segments, 1).write(FileStorage(str(target)), whoosh_index._DEF_INDEX_NAME)
+
+
+def _build_in_parallel(parts: Path, jobs: list[SegmentJob], progress) -> None:
+    """Two forked processes share the jobs, larger first to the less loaded: Whoosh is CPU-bound."""
+    groups: list[list[SegmentJob]] = [[], []]
+    for job in sorted(jobs, key=lambda j: -j.size):
+        min(groups, key=lambda g: sum(j.size for j in g)).append(job)
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("i", 0)
-    procs = {name: ctx.Process(target=lambda n=name: _build_one(generation / n, documents(n), None, counter))
-             for name in INDEX_NAMES}
-    for p in procs.values():
+
+    def run(group: list[SegmentJob]) -> None:
+        for job in group:
+            _build_one(parts / job.name, job.documents(), None, counter)
+
+    procs = [ctx.Process(target=run, args=(group,)) for group in groups if group]
+    for p in procs:
         p.start()
     reported = 0
-    while any(p.is_alive() for p in procs.values()):
+    while any(p.is_alive() for p in procs):
         time.sleep(0.2)
         if progress and counter.value > reported:
             progress(counter.value - reported)
             reported = counter.value
-    for name, p in procs.items():
+    for p in procs:
         p.join()
         if p.exitcode != 0:
-            raise RuntimeError(f"building the {name} index failed (exit code {p.exitcode})")
+            raise RuntimeError(f"building the search index failed (exit code {p.exitcode})")

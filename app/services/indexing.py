@@ -16,7 +16,7 @@ from ..i18n import country_name
 from ..models import Case, IndexChange
 from ..rendering import plain_text
 from ..search.schema import IndexDocument
-from ..search.store import INDEX_NAMES, IndexStore
+from ..search.store import INDEX_NAMES, IndexStore, SegmentJob
 
 log = logging.getLogger(__name__)
 EXCERPT_CHARS = 1500
@@ -97,15 +97,38 @@ def apply_pending() -> int:
     return applied
 
 
+def reads_the_same_for_everyone(case: Case) -> bool:
+    """True when both indexes hold the same document for this case (see document_for).
+
+    Such cases are analysed once and shared by both indexes. Anything that makes the
+    public document differ (a members-only lesson; later, an anonymous contributor) must
+    make this False. Erring towards False only costs time.
+    """
+    return case.is_published and case.visibility == "public" and all(l.visibility == "public" for l in case.lessons)
+
+
 def rebuild(progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None) -> int:
     """Build both indexes afresh from the database and swap them in; returns the number of cases."""
     with db.fresh_session() as session:
         # Read the log position first: a change committed during the build is replayed after it.
         last_change = session.scalar(select(func.coalesce(func.max(IndexChange.id), 0)))
         cases = session.scalars(select(Case).options(selectinload(Case.lessons)).order_by(Case.id)).all()
+    shared = [c for c in cases if reads_the_same_for_everyone(c)]
+    other = [c for c in cases if not reads_the_same_for_everyone(c)]
+    half = len(shared) // 2
+
+    def docs(chosen: list[Case], index_name: str):
+        return lambda: (document_for(c, index_name) for c in chosen)
+
+    jobs = [
+        SegmentJob("shared-1", INDEX_NAMES, docs(shared[:half], "public"), half),
+        SegmentJob("shared-2", INDEX_NAMES, docs(shared[half:], "public"), len(shared) - half),
+        SegmentJob("members", ("members",), docs(other, "members"), len(other)),
+        SegmentJob("public", ("public",), docs(other, "public"), sum(c.visibility == "public" for c in other)),
+    ]
     if on_total:
-        on_total(len(cases) * len(INDEX_NAMES))
-    store().rebuild(lambda name: (document_for(c, name) for c in cases), len(cases), last_change, progress)
+        on_total(len(shared) + 2 * len(other))
+    store().rebuild(jobs, last_change, progress)
     apply_pending()
     return len(cases)
 
