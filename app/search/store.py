@@ -238,8 +238,10 @@ def _acquire(generation: Path, wait: float):
 def _merge_small_segments(writer, segments: list, merged: list) -> list:
     """Whoosh merge policy: fold the few smallest segments into one, leave the big ones alone."""
     by_size = sorted(segments, key=lambda seg: seg.doc_count_all())
-    # The largest segment (the last rebuild) is never rewritten here: that is a rebuild's job.
-    small = [seg for seg in by_size[:-1] if seg.doc_count_all() < SMALL_SEGMENT_DOCS][:MERGE_BATCH]
+    # Only what single changes left behind: a rebuild's segments are large, and rewriting
+    # them is a rebuild's job (the largest one never counts as small).
+    limit = min(SMALL_SEGMENT_DOCS, max(20, sum(seg.doc_count_all() for seg in segments) // 50))
+    small = [seg for seg in by_size[:-1] if seg.doc_count_all() < limit][:MERGE_BATCH]
     if len(small) < 2:
         return segments
     for seg in small:

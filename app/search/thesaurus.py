@@ -37,6 +37,11 @@ class Thesaurus:
             for term, near in neighbours.items()
         }
         self._keys = {term: [word_keys(w) for w in term] for term in self.equivalents}
+        # Candidates by any key of their first word, so a lookup never scans the whole list.
+        self._by_first: dict[str, list[Phrase]] = {}
+        for term, keys in self._keys.items():
+            for key in keys[0]:
+                self._by_first.setdefault(key, []).append(term)
         self.longest = max((len(t) for t in self.equivalents), default=1)
 
     def lookup(self, words: Phrase) -> list[Phrase]:
@@ -44,7 +49,9 @@ class Thesaurus:
         if words in self.equivalents:
             return self.equivalents[words]
         keys = [word_keys(w) for w in words]
-        for term, term_keys in self._keys.items():
+        candidates = {term for key in keys[0] for term in self._by_first.get(key, ())}
+        for term in sorted(candidates):
+            term_keys = self._keys[term]
             if len(term_keys) == len(keys) and all(a & b for a, b in zip(keys, term_keys)):
                 return self.equivalents[term]
         return []
