@@ -45,7 +45,8 @@ def render_markdown(text: str) -> Markup:
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # [text](url) and ![alt](src): keep the text
 _TAG = re.compile(r"<[^>]*>")
-_MARKUP = re.compile(r"(^|\s)(#{1,6}|[-*+]|\d+\.|>)\s|[*_`~|]+|^-{3,}$", re.M)
+# Block markers only at the start of a line: "in 2009. A foundation" keeps its year.
+_MARKUP = re.compile(r"^[ \t]*(?:#{1,6}|[-*+]|\d+\.|>)[ \t]+|[*_`~|]+|^-{3,}$", re.M)
 
 
 def plain_text(text: str) -> str:

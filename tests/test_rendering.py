@@ -124,3 +124,9 @@ def test_no_vector_survives_any_text_field_on_any_surface(client, add_case, fiel
                 assert not dangerous(html), (url, html)
         else:
             assert not dangerous(body), (url, dangerous(body)[:3])
+
+
+def test_plain_text_for_the_index_keeps_numbers_and_drops_markup():
+    from app.rendering import plain_text
+    text = "## Start\n\nIt opened in 2009. A **foundation** followed [site](https://x.org).\n\n1. one\n- two"
+    assert plain_text(text) == "Start It opened in 2009. A foundation followed site. one two"
