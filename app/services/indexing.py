@@ -44,13 +44,13 @@ def document_for(case: Case | None, index_name: str) -> IndexDocument | None:
         "lesson": sorted({l.kind for l in lessons}), "language": [case.language],
         "status": [case.status] if case.status else [],
     }
-    fields = [case.title, summary, lessons_text, body, places, repr(sorted(facets.items()))]
+    published = int(case.published_at.timestamp() * 1000) if case.published_at else 0
+    fields = [case.title, summary, lessons_text, body, places, repr(sorted(facets.items())), str(published)]
     fingerprint = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()[:16]
     return IndexDocument(
         slug=case.slug, language=case.language, title=case.title, summary=summary,
         lessons=lessons_text, body=body, places=places, excerpt=excerpt,
-        published=int(case.published_at.timestamp() * 1000) if case.published_at else 0,
-        fingerprint=fingerprint, facets=facets,
+        published=published, fingerprint=fingerprint, facets=facets,
     )
 
 
