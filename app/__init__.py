@@ -20,8 +20,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     app.extensions["casebook.index"] = IndexStore(app.config["INDEX_DIR"])
 
-    from . import cli, security
+    from . import auth, cli, forms, limits, security
     from .views import api, pages, search
+    from .views import auth as auth_views
 
     from .rendering import render_markdown
     from .views.urls import page_url, search_url, toggle_filter_url
@@ -29,10 +30,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.globals.update(render_markdown=render_markdown, page_url=page_url,
                                  search_url=search_url, toggle_filter_url=toggle_filter_url)
     security.init_app(app)
+    forms.init_app(app)
+    limits.init_app(app)
+    auth.init_app(app)
     cli.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(auth_views.bp)
 
     from .services import indexing
 

@@ -9,11 +9,11 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from . import db
-from .services import indexing, library
+from .services import indexing, library, members
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, import_cases, reindex, check_index, export_case):
+    for command in (init_db, import_cases, reindex, check_index, export_case, user):
         app.cli.add_command(command)
 
 
@@ -78,3 +78,23 @@ def export_case(slug: str) -> None:
         click.echo(f"No case with slug {slug!r}.", err=True)
         sys.exit(1)
     click.echo(text, nl=False)
+
+
+@click.group("user")
+def user() -> None:
+    """Manage members."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(members.ROLES), default="member", show_default=True)
+@with_appcontext
+def create_user(email: str, role: str) -> None:
+    """Create a member; asks for the password twice (hidden; piped input works too)."""
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        member = members.create_member(email, password, role)
+    except members.MemberError as problem:
+        click.echo(f"Not created: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {member.role} {member.email}.")

@@ -88,3 +88,21 @@ class IndexChange(Base):
 
     def __repr__(self) -> str:
         return f"<IndexChange {self.id} {self.slug!r}>"
+
+
+class Member(Base):
+    """An alliance member who can sign in. Roles: member, moderator, admin."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(12), default="member")
+    # Bumped on logout and password change: every older session and remember-me cookie dies.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id} {self.role}>"

@@ -101,3 +101,29 @@ def seeded(app):
         report = library.import_path(ROOT / "cases")
     assert report.ok, report.problems
     return report
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    import re
+    page = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+
+
+def sign_in(client, email: str, password: str = PASSWORD, remember: bool = False, next_url: str | None = None):
+    data = {"email": email, "password": password, "csrf_token": csrf_token(client)}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/login", data=data, query_string={"next": next_url} if next_url else None)
+
+
+@pytest.fixture
+def make_member(app):
+    from app.services import members
+
+    def make(email: str = "member@example.org", role: str = "member"):
+        with app.app_context():
+            return members.create_member(email, PASSWORD, role).email
+    return make
