@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                                  search_url=search_url, toggle_filter_url=toggle_filter_url)
     security.init_app(app)
     forms.init_app(app)
-    limits.init_app(app)
+    limits.init_app(app, auth_views.bp)
     auth.init_app(app)
     cli.init_app(app)
     app.register_blueprint(pages.bp)

@@ -1,20 +1,22 @@
 """Rate limits: the only module that knows Flask-Limiter."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 LOGIN_LIMIT = "10 per minute;50 per hour"
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
-
-def init_app(app: Flask) -> None:
-    # Redis shares the counts between workers and nodes; memory is for a single process.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+def init_app(app: Flask, sign_in: Blueprint) -> None:
+    """One limiter per app: counts live in Redis when configured (shared by every worker
+    and node), else in this process's memory."""
+    limiter = Limiter(
+        key_func=get_remote_address,
+        storage_uri=app.config.get("REDIS_URL") or "memory://",
+        key_prefix=app.config.get("RATELIMIT_KEY_PREFIX", "casebook"),
+        headers_enabled=False,
+    )
+    limiter.limit(LOGIN_LIMIT, methods=["POST"])(sign_in)
     limiter.init_app(app)
-
-
-login_limit = limiter.limit(LOGIN_LIMIT, methods=["POST"])
+    app.extensions["casebook.limiter"] = limiter

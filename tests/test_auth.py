@@ -105,3 +105,22 @@ def test_cookies_are_http_only_and_same_site(client, make_member):
     response = sign_in(client, make_member(), remember=True)
     cookies = response.headers.getlist("Set-Cookie")
     assert all("HttpOnly" in c and "SameSite=Lax" in c for c in cookies), cookies
+
+
+REDIS_URL = __import__("os").environ.get("CASEBOOK_TEST_REDIS_URL")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs CASEBOOK_TEST_REDIS_URL (set by .ci/run when Redis answers)")
+def test_with_redis_the_login_limit_is_shared_by_all_workers(database_url, tmp_path, make_member):
+    import uuid
+
+    from app import create_app
+    config = {"SECRET_KEY": "t", "DATABASE_URL": database_url, "INDEX_DIR": str(tmp_path / "ix"),
+              "REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": f"casebook-test-{uuid.uuid4().hex}"}
+    email = make_member()
+    worker_a, worker_b = create_app(dict(config)).test_client(), create_app(dict(config)).test_client()
+    for _ in range(5):
+        assert sign_in(worker_a, email, "wrong password attempt").status_code == 401
+    for _ in range(5):
+        assert sign_in(worker_b, email, "wrong password attempt").status_code == 401
+    assert sign_in(worker_a, email).status_code == 429

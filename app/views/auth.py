@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 
 from .. import auth
 from ..forms import LoginForm, LogoutForm
-from ..limits import login_limit
 from ..services import members
 from .urls import safe_next
 
@@ -14,7 +13,6 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@login_limit
 def login():
     form = LoginForm()
     error = None
