@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .views.urls import page_url, search_url, toggle_filter_url
 
     app.jinja_env.globals.update(render_markdown=render_markdown, page_url=page_url,
+                                 viewing_as_public=auth.viewing_as_public,
                                  search_url=search_url, toggle_filter_url=toggle_filter_url)
     security.init_app(app)
     forms.init_app(app)

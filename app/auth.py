@@ -1,7 +1,7 @@
 """Who is asking: sign-in with Flask-Login (the only module that knows it)."""
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from .audience import Audience
@@ -39,8 +39,23 @@ def _load(user_id: str) -> SignedIn | None:
     return SignedIn(member)
 
 
+# What a visitor may reach when CASEBOOK_SAFE_SPACE=1: signing in, and nothing else.
+SAFE_SPACE_OPEN = {"auth.login", "auth.accept_invitation", "static", "pages.set_language"}
+VIEW_AS_PUBLIC = "view_as_public"
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+
+    @app.before_request
+    def _safe_space():
+        if not current_app.config.get("SAFE_SPACE") or current_user.is_authenticated:
+            return None
+        if request.endpoint in SAFE_SPACE_OPEN:
+            return None
+        if request.path.startswith("/api/"):
+            return {"error": "sign_in_required", "message": "Sign in to use Casebook."}, 401
+        return redirect(url_for("auth.login"))
 
     @app.after_request
     def _private(response: Response) -> Response:
@@ -57,7 +72,18 @@ def current_member() -> Member | None:
 
 def current_audience() -> Audience:
     member = current_member()
-    return Audience(member.role) if member else Audience.ANONYMOUS
+    if member is None or viewing_as_public():
+        return Audience.ANONYMOUS
+    return Audience(member.role)
+
+
+def viewing_as_public() -> bool:
+    """A member checking what outsiders see: answered exactly as an anonymous visitor."""
+    return current_user.is_authenticated and bool(session.get(VIEW_AS_PUBLIC))
+
+
+def set_view_as_public(on: bool) -> None:
+    session[VIEW_AS_PUBLIC] = on
 
 
 def sign_in(member: Member, remember: bool) -> None:

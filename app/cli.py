@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import db
@@ -98,3 +98,17 @@ def create_user(email: str, role: str) -> None:
         click.echo(f"Not created: {problem}", err=True)
         sys.exit(1)
     click.echo(f"Created {member.role} {member.email}.")
+
+
+@user.command("invite")
+@click.argument("email")
+@click.option("--role", type=click.Choice(members.ROLES), default="member", show_default=True)
+@with_appcontext
+def invite_user(email: str, role: str) -> None:
+    """Invite someone; prints the link (valid 14 days, works once)."""
+    try:
+        token = members.invite(email, role, inviter=None)
+    except members.MemberError as problem:
+        click.echo(f"Not invited: {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"{current_app.config['BASE_URL']}/invite/{token}")

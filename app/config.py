@@ -41,6 +41,9 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
         "REDIS_URL": os.environ.get("CASEBOOK_REDIS_URL"),
+        # Where members reach the site: invitation links printed by the CLI start with it.
+        "BASE_URL": (os.environ.get("CASEBOOK_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "SAFE_SPACE": os.environ.get("CASEBOOK_SAFE_SPACE") == "1",
         "SEARCH_PER_PAGE": 10,
         "SEARCH_MAX_QUERY_LENGTH": 200,
         "BABEL_DEFAULT_LOCALE": "en",

@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_wtf import CSRFProtect, FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, EmailField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length
 
 csrf = CSRFProtect()
 
@@ -21,4 +22,25 @@ class LoginForm(FlaskForm):
 
 
 class LogoutForm(FlaskForm):
+    """No fields: the CSRF token alone."""
+
+
+class AcceptInvitationForm(FlaskForm):
+    password = PasswordField(_l("Choose a password"), validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(_l("The same password again"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), default="member", choices=[
+        SelectChoice("member", _l("Member")), SelectChoice("moderator", _l("Moderator")),
+        SelectChoice("admin", _l("Admin"))])
+
+    def limit_roles(self, allowed) -> None:
+        """Offer only the roles this inviter may give."""
+        self.role.choices = [c for c in self.role.choices if c.value in allowed]
+
+
+class ViewAsPublicForm(FlaskForm):
     """No fields: the CSRF token alone."""

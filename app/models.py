@@ -106,3 +106,22 @@ class Member(Base):
 
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.role}>"
+
+
+class Invitation(Base):
+    """An invitation to become a member: a link that works once, for 14 days."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(12), default="member")
+    # Only a hash is stored: a database leak does not hand out working links.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    invited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.id} {self.role}>"

@@ -65,3 +65,10 @@ def test_phrases_match_in_order_across_segments_and_over_stop_words(tmp_path):
     assert sorted(h.slug for h in search(store, '"heat of the city"').hits) == ["a", "c"]
     assert [h.slug for h in search(store, '"city heat"').hits] == ["b"]
     assert search(store, '"rose city"').total == 0
+
+
+def test_an_empty_index_answers_every_kind_of_search(tmp_path):
+    store = build(tmp_path, [])
+    for q in ("", "water", '"water square"', "city:Utrecht", "watr"):
+        hits = search(store, q)
+        assert hits.total == 0 and hits.hits == []

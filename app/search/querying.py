@@ -68,6 +68,8 @@ def _facet_cache(searcher: Searcher) -> _FacetCache:
         cache = _FacetCache(live=set(searcher.reader().all_doc_ids()))
         merged: dict[str, dict[str, set[int]]] = {name: {} for name in FACETS}
         for leaf, offset in searcher.leaf_searchers():
+            if leaf.reader().segment() is None:
+                continue  # an index with no documents at all
             for name, values in _segment_facets(leaf.reader()).items():
                 for value, ids in values.items():
                     merged[name].setdefault(value, set()).update(i + offset for i in ids)

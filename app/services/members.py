@@ -1,7 +1,10 @@
 """Members: creating them, checking passwords, and ending their sessions."""
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+from datetime import timedelta, timezone
 from functools import cache
 from pathlib import Path
 
@@ -9,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db
-from ..models import Member, utcnow
+from ..models import Invitation, Member, utcnow
 
 ROLES = ("member", "moderator", "admin")
 MIN_PASSWORD_LENGTH = 12
@@ -94,3 +97,62 @@ def change_password(member: Member, current: str, new: str) -> None:
         raise MemberError(problem)
     member.password_hash = generate_password_hash(new, method="scrypt")
     end_all_sessions(member)
+
+
+# --- invitations -------------------------------------------------------------------------
+INVITATION_DAYS = 14
+# Who may invite whom: moderators bring in members and moderators, admins anyone.
+MAY_INVITE = {"moderator": ("member", "moderator"), "admin": ROLES}
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def may_invite(inviter_role: str | None, role: str) -> bool:
+    return role in MAY_INVITE.get(inviter_role or "", ())
+
+
+def invite(email: str, role: str, inviter: Member | None) -> str:
+    """Create an invitation and return its secret token (shown once, stored hashed).
+
+    `inviter` None is the command line, which runs with the server's own authority.
+    """
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email):
+        raise MemberError("That is not an email address.")
+    if role not in ROLES:
+        raise MemberError(f"Role must be one of {', '.join(ROLES)}.")
+    if inviter is not None and not may_invite(inviter.role, role):
+        raise MemberError("You may not invite someone with that role.")
+    session = db.session()
+    if session.scalar(select(Member).where(Member.email == email)):
+        raise MemberError("A member with this email address already exists.")
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(Invitation(email=email, role=role, token_hash=_token_hash(token),
+                           invited_by_id=inviter.id if inviter else None, created_at=now,
+                           expires_at=now + timedelta(days=INVITATION_DAYS)))
+    session.commit()
+    return token
+
+
+def open_invitation(token: str) -> Invitation | None:
+    """The invitation behind this token if it can still be used, else None."""
+    invitation = db.session().scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token or "")))
+    if invitation is None or invitation.used_at is not None:
+        return None
+    expires = invitation.expires_at
+    if expires.tzinfo is None:  # SQLite hands back naive datetimes
+        expires = expires.replace(tzinfo=timezone.utc)
+    return invitation if expires > utcnow() else None
+
+
+def accept_invitation(token: str, password: str) -> Member:
+    invitation = open_invitation(token)
+    if invitation is None:
+        raise MemberError("This invitation has expired or was already used.")
+    member = create_member(invitation.email, password, invitation.role)
+    invitation.used_at = utcnow()
+    db.session().commit()
+    return member

@@ -1,11 +1,11 @@
 """Signing in and out."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from .. import auth
-from ..forms import LoginForm, LogoutForm
+from ..forms import AcceptInvitationForm, InviteForm, LoginForm, LogoutForm, ViewAsPublicForm
 from ..services import members
 from .urls import safe_next
 
@@ -42,3 +42,48 @@ def too_many_attempts(_error):
     form = LoginForm()
     return render_template("auth/login.html", form=form,
                            error=_("Too many attempts. Please wait a minute and try again.")), 429
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = members.open_invitation(token)
+    if invitation is None:
+        return render_template("auth/invitation_gone.html"), 404
+    form = AcceptInvitationForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            member = members.accept_invitation(token, form.password.data)
+        except members.MemberError as problem:
+            error = str(problem)
+        else:
+            session.clear()
+            auth.sign_in(member, remember=False)
+            return redirect(url_for("pages.home"))
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation, error=error)
+
+
+@bp.route("/members/invite", methods=["GET", "POST"])
+def invite():
+    inviter = auth.current_member()
+    if inviter is None or inviter.role not in members.MAY_INVITE:
+        abort(404)  # not a page that exists for this visitor
+    form = InviteForm()
+    form.limit_roles(members.MAY_INVITE[inviter.role])
+    link = error = None
+    if form.validate_on_submit():
+        try:
+            token = members.invite(form.email.data, form.role.data, inviter)
+        except members.MemberError as problem:
+            error = str(problem)
+        else:
+            link = url_for("auth.accept_invitation", token=token, _external=True)
+    return render_template("auth/invite.html", form=form, link=link, error=error)
+
+
+@bp.post("/view-as-public")
+def view_as_public():
+    """Switch between the member's view and the public's, then back to the same page."""
+    if auth.current_member() is not None and ViewAsPublicForm().validate_on_submit():
+        auth.set_view_as_public(request.form.get("on") == "1")
+    return redirect(safe_next(request.form.get("next"), url_for("pages.home")))
