@@ -44,8 +44,30 @@ SAFE_SPACE_OPEN = {"auth.login", "auth.accept_invitation", "static", "pages.set_
 VIEW_AS_PUBLIC = "view_as_public"
 
 
+@login_manager.request_loader
+def _load_from_token(req) -> SignedIn | None:
+    """`Authorization: Bearer <token>` on the JSON API: a member's personal token."""
+    if not req.path.startswith("/api/"):
+        return None
+    scheme, _sep, token = req.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    member = members.member_for_token(token.strip())
+    if member is None:
+        return None
+    return SignedIn(member)
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+
+    @app.before_request
+    def _reject_bad_tokens():
+        # A script with a wrong or revoked token is told so, instead of silently seeing less.
+        if request.path.startswith("/api/") and request.headers.get("Authorization", "").lower().startswith("bearer ") \
+                and not current_user.is_authenticated:
+            return {"error": "invalid_token", "message": "The API token is not valid or was revoked."}, 401
+        return None
 
     @app.before_request
     def _safe_space():

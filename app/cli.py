@@ -112,3 +112,16 @@ def invite_user(email: str, role: str) -> None:
         click.echo(f"Not invited: {problem}", err=True)
         sys.exit(1)
     click.echo(f"{current_app.config['BASE_URL']}/invite/{token}")
+
+
+@user.command("token")
+@click.argument("email")
+@click.option("--name", default="command line", show_default=True, help="What the token is for.")
+@with_appcontext
+def user_token(email: str, name: str) -> None:
+    """Print a new personal API token for a member (shown once)."""
+    member = members.member_by_email(email)
+    if member is None:
+        click.echo(f"No member with email {email!r}.", err=True)
+        sys.exit(1)
+    click.echo(members.create_token(member, name))

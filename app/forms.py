@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_wtf import CSRFProtect, FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -44,3 +44,18 @@ class InviteForm(FlaskForm):
 
 class ViewAsPublicForm(FlaskForm):
     """No fields: the CSRF token alone."""
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(_l("The same password again"),
+                            validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What is it for?"), validators=[Length(max=80)])
+
+
+class ConfirmForm(FlaskForm):
+    """No fields: the CSRF token alone (buttons such as "revoke")."""

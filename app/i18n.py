@@ -16,6 +16,7 @@ STATUS_LABELS = {
 }
 LESSON_LABELS = {"went_well": lazy_gettext("Went well"), "went_badly": lazy_gettext("Went badly")}
 LANGUAGE_LABELS = {"nl": lazy_gettext("Dutch"), "en": lazy_gettext("English")}
+ROLE_LABELS = {"member": lazy_gettext("Member"), "moderator": lazy_gettext("Moderator"), "admin": lazy_gettext("Admin")}
 
 
 def select_locale() -> str:
@@ -52,4 +53,6 @@ def label(facet: str, value: str) -> str:
         return str(LESSON_LABELS.get(value, value))
     if facet == "language":
         return str(LANGUAGE_LABELS.get(value, value))
+    if facet == "role":
+        return str(ROLE_LABELS.get(value, value))
     return value

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db
-from ..models import Invitation, Member, utcnow
+from ..models import ApiToken, Invitation, Member, utcnow
 
 ROLES = ("member", "moderator", "admin")
 MIN_PASSWORD_LENGTH = 12
@@ -156,3 +156,49 @@ def accept_invitation(token: str, password: str) -> Member:
     invitation.used_at = utcnow()
     db.session().commit()
     return member
+
+
+# --- personal API tokens --------------------------------------------------------------------
+TOKEN_PREFIX = "cb_"
+
+
+def create_token(member: Member, name: str) -> str:
+    """A new token for this member, returned once; only its hash is stored."""
+    name = (name or "").strip()[:80] or "API token"
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session().add(ApiToken(member_id=member.id, name=name, token_hash=_token_hash(token), created_at=utcnow()))
+    db.session().commit()
+    return token
+
+
+def member_for_token(token: str) -> Member | None:
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    found = db.session().scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token),
+                                                       ApiToken.revoked_at.is_(None)))
+    if found is None:
+        return None
+    found.last_used_at = utcnow()
+    db.session().commit()
+    return get_member(found.member_id)
+
+
+def tokens_of(member: Member) -> list[ApiToken]:
+    return list(db.session().scalars(select(ApiToken).where(ApiToken.member_id == member.id,
+                                                            ApiToken.revoked_at.is_(None))
+                                     .order_by(ApiToken.created_at.desc())))
+
+
+def revoke_token(member: Member, token_id: int) -> bool:
+    """Revoke one of this member's own tokens; False when there is no such token of theirs."""
+    token = db.session().scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.member_id == member.id,
+                                                       ApiToken.revoked_at.is_(None)))
+    if token is None:
+        return False
+    token.revoked_at = utcnow()
+    db.session().commit()
+    return True
+
+
+def member_by_email(email: str) -> Member | None:
+    return db.session().scalar(select(Member).where(Member.email == normalise_email(email)))

@@ -1,0 +1,62 @@
+"""A member's own page: password and personal API tokens."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from .. import auth
+from ..forms import ConfirmForm, PasswordChangeForm, TokenForm
+from ..services import members
+
+bp = Blueprint("profile", __name__, url_prefix="/profile")
+
+
+def _page(password_form=None, token_form=None, new_token=None, message=None, error=None, status=200):
+    member = auth.current_member()
+    return render_template("profile/profile.html", member=member, tokens=members.tokens_of(member),
+                           password_form=password_form or PasswordChangeForm(), token_form=token_form or TokenForm(),
+                           revoke_form=ConfirmForm(), new_token=new_token, message=message, error=error), status
+
+
+@bp.get("")
+@login_required
+def show():
+    return _page()
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return _page(password_form=form, status=400)
+    member = auth.current_member()
+    try:
+        members.change_password(member, form.current.data, form.new.data)
+    except members.MemberError as problem:
+        return _page(password_form=form, error=str(problem), status=400)
+    # Every other session has ended with the old session version; this one goes on.
+    session.clear()
+    auth.sign_in(member, remember=False)
+    return _page(message=_("Your password is changed. You were signed out everywhere else."))
+
+
+@bp.post("/tokens")
+@login_required
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(token_form=form, status=400)
+    token = members.create_token(auth.current_member(), form.name.data)
+    return _page(new_token=token)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not members.revoke_token(auth.current_member(), token_id):
+        abort(404)  # someone else's token looks exactly like no token
+    return redirect(url_for("profile.show"))
