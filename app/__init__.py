@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import auth, cli, forms, limits, security
     from .views import api, pages, search
     from .views import auth as auth_views
-    from .views import profile
+    from .views import contribute, profile
 
     from .rendering import render_markdown
     from .views.urls import page_url, search_url, toggle_filter_url
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(profile.bp)
+    app.register_blueprint(contribute.bp)
 
     from .services import indexing
 

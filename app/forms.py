@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_wtf import CSRFProtect, FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, PasswordField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -59,3 +61,67 @@ class TokenForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """No fields: the CSRF token alone (buttons such as "revoke")."""
+
+
+class LessonForm(Form):
+    """One lesson inside the case form (no CSRF of its own: the case form carries it)."""
+
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("went_well", _l("Went well")),
+                                            SelectChoice("went_badly", _l("Went badly"))])
+    text = TextAreaField(_l("Lesson"))
+    visibility = SelectField(_l("Who may read it"), choices=[SelectChoice("public", _l("Everyone")),
+                                                             SelectChoice("members", _l("Members only"))])
+
+
+class CaseForm(FlaskForm):
+    """Every field of the content model; checked by the same validator as `cases/` files."""
+
+    title = StringField(_l("Title"))
+    summary = TextAreaField(_l("Summary"))
+    body = TextAreaField(_l("The story (Markdown)"))
+    city = StringField(_l("City"))
+    country = StringField(_l("Country code (e.g. NL)"))
+    themes = SelectMultipleField(_l("Themes"), option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
+    language = SelectField(_l("Written in"), choices=[SelectChoice("nl", _l("Dutch")), SelectChoice("en", _l("English"))])
+    visibility = SelectField(_l("Who may read the case"), choices=[SelectChoice("public", _l("Everyone")),
+                                                                  SelectChoice("members", _l("Members only"))])
+    attribution = SelectField(_l("Show my name"), choices=[SelectChoice("named", _l("Yes")),
+                                                          SelectChoice("anonymous", _l("No, stay anonymous"))])
+    status = SelectField(_l("Status"), choices=[SelectChoice("", "—")] + [
+        SelectChoice(v, label) for v, label in (("idea", _l("Idea")), ("pilot", _l("Pilot")), ("running", _l("Running")),
+                                                 ("completed", _l("Completed")), ("stopped", _l("Stopped")))])
+    year = StringField(_l("Year it started"))
+    organisations = TextAreaField(_l("Organisations (one per line)"))
+    sdg_targets = StringField(_l("SDG targets (e.g. 11.3, 11.6)"))
+    sources = TextAreaField(_l("Sources (one web address per line)"))
+    copied_from = StringField(_l("Copied from (another case's address name)"))
+    contact = StringField(_l("Contact (an organisation or role)"))
+    lessons = FieldList(FormField(LessonForm), min_entries=1, max_entries=30)
+
+    def set_theme_choices(self, themes: dict[str, str]) -> None:
+        self.themes.choices = [SelectChoice(slug, label) for slug, label in themes.items()]
+
+    def front_matter(self) -> tuple[dict, str]:
+        """The typed values as `cases/` front matter and body, for the shared validator."""
+        def lines(text: str) -> list[str]:
+            return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+        year = (self.year.data or "").strip()
+        meta = {
+            "title": self.title.data, "summary": self.summary.data, "city": self.city.data,
+            "country": (self.country.data or "").strip().upper(), "themes": list(self.themes.data or []),
+            "language": self.language.data, "visibility": self.visibility.data,
+            "attribution": self.attribution.data, "organisations": lines(self.organisations.data),
+            "sdg_targets": [t.strip() for t in (self.sdg_targets.data or "").split(",") if t.strip()],
+            "sources": lines(self.sources.data), "contact": self.contact.data or None,
+            "copied_from": (self.copied_from.data or "").strip() or None,
+            "status": self.status.data or None,
+            "year": int(year) if year.isdigit() else (year or None),
+            "lessons": [{"kind": l.kind.data, "text": l.text.data, "visibility": l.visibility.data}
+                        for l in self.lessons if (l.text.data or "").strip()],
+        }
+        return {k: v for k, v in meta.items() if v not in (None, "", [])}, self.body.data or ""
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField(_l("Note for the author"))

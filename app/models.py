@@ -37,8 +37,12 @@ class Case(Base):
     organisations: Mapped[list[str]] = mapped_column(JSON, default=list)
     sdg_targets: Mapped[list[str]] = mapped_column(JSON, default=list)
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # None while a draft; contributions (next milestone) publish through review.
+    # None until a moderator approves it (imported cases are published at once).
     published_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    # draft -> submitted -> published, or submitted -> returned (with a note) -> submitted ...
+    review_state: Mapped[str] = mapped_column(String(12), default="published")
+    review_note: Mapped[Optional[str]] = mapped_column(Text)
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -37,7 +37,7 @@ def _record_change(session: Session, slug: str) -> None:
     session.add(IndexChange(slug=slug, changed_at=utcnow()))
 
 
-def _apply(case: Case, data: CaseData) -> bool:
+def apply_data(case: Case, data: CaseData) -> bool:
     """Copy data onto the case; True when anything changed."""
     changed = False
     for name in CASE_FIELDS:
@@ -60,11 +60,11 @@ def save_case(session: Session, data: CaseData) -> tuple[Case, str]:
     if case is None:
         now = utcnow()
         case = Case(slug=data.slug, published_at=now, created_at=now, lessons=[])
-        _apply(case, data)
+        apply_data(case, data)
         case.updated_at = now
         session.add(case)
         outcome = "created"
-    elif _apply(case, data):
+    elif apply_data(case, data):
         case.updated_at = utcnow()
         outcome = "updated"
     else:
