@@ -91,3 +91,58 @@ def test_phone_layout_and_dutch_interface(live_server, page):
     # Nothing wider than the screen: no sideways scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "search-phone-nl")
+
+
+def test_member_flow_invitation_contribution_review_and_the_safe_space(app, live_server, page, make_member):
+    """Accept an invitation, sign in, submit a case with a members-only lesson and preview it,
+    approve it as a moderator, find it as a member, and not find it when signed out."""
+    make_member("moderator@example.org", "moderator")
+    runner = app.test_cli_runner()
+    link = runner.invoke(args=["user", "invite", "newcomer@example.org"]).output.strip()
+    page.goto(live_server + link.split("127.0.0.1:5000", 1)[1])
+    page.fill("#password", "a long new passphrase 2026")
+    page.fill("#confirm", "a long new passphrase 2026")
+    page.click(".auth-box button")
+    page.wait_for_url(live_server + "/")
+    assert "newcomer@example.org" in page.locator(".account").inner_text()
+
+    page.goto(live_server + "/contribute/new")
+    page.fill("input[name=title]", "Samen warmte delen in Kampen")
+    page.fill("input[name=city]", "Kampen")
+    page.fill("input[name=country]", "NL")
+    page.fill("textarea[name=summary]", "Bewoners deelden restwarmte van een bakkerij.")
+    page.fill("textarea[name=body]", "## Wat ze deden\n\nEen **bakkerij** levert warmte.")
+    page.check("input[value=energy-transition]")
+    page.fill("textarea[name='lessons-0-text']", "De buurt deed mee.")
+    page.click("button[value=add_lesson]")
+    page.select_option("select[name='lessons-1-kind']", "went_badly")
+    page.select_option("select[name='lessons-1-visibility']", "members")
+    page.fill("textarea[name='lessons-1-text']", "De vergunning duurde twee jaar okapimarker.")
+    page.click("button[value=preview]")
+    assert page.locator(".preview-box strong", has_text="bakkerij").count() == 1
+    assert page.locator(".preview-box .members-only").count() == 1
+    shot(page, "contribute-preview")
+    page.click("button[value=submit]")
+    page.wait_for_url(live_server + "/contribute")
+    assert "Waiting for review" in page.locator("main").inner_text()
+    page.click("button.link-button:has-text('Sign out')")
+
+    page.goto(live_server + "/login")
+    page.fill("#email", "moderator@example.org")
+    page.fill("#password", "correct horse battery staple")
+    page.click(".auth-box button")
+    page.goto(live_server + "/moderate")
+    page.click("text=Samen warmte delen in Kampen")
+    page.click("button[value=approve]")
+    page.wait_for_url(live_server + "/moderate")
+    page.goto(live_server + "/search?q=okapimarker")
+    assert page.locator(".card").count() == 1  # a member finds the members-only lesson
+    shot(page, "member-search")
+    page.click("button.link-button:has-text('Sign out')")
+
+    page.goto(live_server + "/search?q=okapimarker")
+    assert page.locator(".card").count() == 0  # signed out: not found
+    page.goto(live_server + "/search?q=Kampen")
+    assert page.locator(".card").count() == 1  # the public part of the case is public
+    page.locator(".card h3 a").first.click()
+    assert "okapimarker" not in page.content()
