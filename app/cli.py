@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 from pathlib import Path
 
 import click
@@ -80,6 +82,16 @@ def export_case(slug: str) -> None:
     click.echo(text, nl=False)
 
 
+@contextmanager
+def _refused(outcome: str) -> Iterator[None]:
+    """A member rule said no: tell why on stderr and exit 1."""
+    try:
+        yield
+    except members.MemberError as problem:
+        click.echo(f"{outcome}: {problem}", err=True)
+        sys.exit(1)
+
+
 @click.group("user")
 def user() -> None:
     """Manage members."""
@@ -92,11 +104,8 @@ def user() -> None:
 def create_user(email: str, role: str) -> None:
     """Create a member; asks for the password twice (hidden; piped input works too)."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
+    with _refused("Not created"):
         member = members.create_member(email, password, role)
-    except members.MemberError as problem:
-        click.echo(f"Not created: {problem}", err=True)
-        sys.exit(1)
     click.echo(f"Created {member.role} {member.email}.")
 
 
@@ -106,11 +115,8 @@ def create_user(email: str, role: str) -> None:
 @with_appcontext
 def invite_user(email: str, role: str) -> None:
     """Invite someone; prints the link (valid 14 days, works once)."""
-    try:
+    with _refused("Not invited"):
         token = members.invite(email, role, inviter=None)
-    except members.MemberError as problem:
-        click.echo(f"Not invited: {problem}", err=True)
-        sys.exit(1)
     click.echo(f"{current_app.config['BASE_URL']}/invite/{token}")
 
 

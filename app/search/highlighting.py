@@ -14,7 +14,7 @@ def highlight_window(text: str, analyzer, wanted: set[str], width: int) -> str:
     """
     spans = _matches(text, analyzer, wanted) if wanted else []
     if not spans:
-        return _clip(text, 0, width)
+        return _clip(text, width)
     # Slide a window over the matches and keep the one holding most of them.
     best_start, best_count, j = spans[0][0], 0, 0
     for i, (start, _end) in enumerate(spans):
@@ -63,8 +63,9 @@ def _matches(text: str, analyzer, wanted: set[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def _clip(text: str, begin: int, width: int) -> str:
+def _clip(text: str, width: int) -> str:
+    """The start of the text, cut at a word, when no word matched."""
     if len(text) <= width:
         return escape(text)
-    cut = text.rfind(" ", begin, begin + width)
-    return escape(text[begin:cut if cut > begin else begin + width]) + " …"
+    cut = text.rfind(" ", 0, width)
+    return escape(text[:cut if cut > 0 else width]) + " …"

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import shutil
 import threading
+from functools import partial
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,7 +152,7 @@ class IndexStore:
                 try:
                     writer = whoosh_index.open_dir(str(generation / name)).writer(timeout=5.0, compound=False)
                     merged = []
-                    writer.commit(mergetype=lambda w, segments: _merge_small_segments(w, segments, merged))
+                    writer.commit(mergetype=partial(_merge_small_segments, merged=merged))
                 finally:
                     lock.release()
                 if not merged:

@@ -9,9 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from .. import db
 from ..casefiles import CaseData, InvalidCase, Problem
-from ..models import Case, IndexChange, Member, utcnow
+from ..models import Case, Member, utcnow
 from . import indexing
-from .library import apply_data
+from .library import apply_data, record_change
 
 MODERATORS = ("moderator", "admin")
 
@@ -83,7 +83,7 @@ def approve(moderator: Member, case: Case) -> None:
     case.review_state = "published"
     case.review_note = None
     case.published_at = case.published_at or utcnow()
-    db.session().add(IndexChange(slug=case.slug, changed_at=utcnow()))
+    record_change(db.session(), case.slug)
     db.session().commit()
     indexing.apply_pending()
 

@@ -33,7 +33,8 @@ class ImportReport:
         return not self.problems
 
 
-def _record_change(session: Session, slug: str) -> None:
+def record_change(session: Session, slug: str) -> None:
+    """Log that search must look at this case again; part of the caller's transaction."""
     session.add(IndexChange(slug=slug, changed_at=utcnow()))
 
 
@@ -69,7 +70,7 @@ def save_case(session: Session, data: CaseData) -> tuple[Case, str]:
         outcome = "updated"
     else:
         return case, "unchanged"
-    _record_change(session, data.slug)
+    record_change(session, data.slug)
     return case, outcome
 
 
@@ -79,7 +80,7 @@ def delete_case(slug: str) -> bool:
     if case is None:
         return False
     session.delete(case)
-    _record_change(session, slug)
+    record_change(session, slug)
     session.commit()
     indexing.apply_pending()
     return True

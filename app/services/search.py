@@ -18,7 +18,6 @@ from . import indexing
 # URL parameter -> index facet. `lang` is the case's language (the UI language is a cookie).
 FILTER_PARAMS = {"theme": "theme", "city": "city", "country": "country", "lesson": "lesson",
                  "lang": "language", "status": "status"}
-PARAM_OF_FACET = {v: k for k, v in FILTER_PARAMS.items()}
 SORTS = ("relevance", "newest")
 MAX_PAGE = 1000
 
