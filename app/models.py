@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -45,12 +45,18 @@ class Case(Base):
     author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Bumped on every save: an edit made on an older version is a conflict, never an overwrite.
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     lessons: Mapped[list["Lesson"]] = relationship(
         back_populates="case",
         order_by="Lesson.position",
         cascade="all, delete-orphan",
     )
+    author: Mapped[Optional["Member"]] = relationship(foreign_keys=[author_id], lazy="joined")
+
+    # SQLAlchemy adds "AND version = :old" to every UPDATE: two saves racing cannot both win.
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_published(self) -> bool:
@@ -71,8 +77,11 @@ class Lesson(Base):
     kind: Mapped[str] = mapped_column(String(12))  # went_well | went_badly
     text: Mapped[str] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(10), default="public")
+    # Set when another member added it ("we tried this too") under their name; None otherwise.
+    contributor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
 
     case: Mapped[Case] = relationship(back_populates="lessons")
+    contributor: Mapped[Optional["Member"]] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Lesson {self.kind} {self.visibility} of case {self.case_id}>"
@@ -103,10 +112,22 @@ class Member(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(12), default="member")
+    name: Mapped[str] = mapped_column(String(120), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    # A disabled member cannot sign in and their tokens stop working; their cases stay.
+    disabled_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     # Bumped on logout and password change: every older session and remember-me cookie dies.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email.split("@")[0]
+
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
 
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.role}>"
@@ -146,3 +167,59 @@ class ApiToken(Base):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} of member {self.member_id}>"
+
+
+class CaseRevision(Base):
+    """One published version of a case, kept for comparing and restoring.
+
+    `content` is the case as a `cases/` file, so a revision restores exactly what was published.
+    """
+
+    __tablename__ = "case_revisions"
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_case_revisions_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    # published | edited | imported | restored | lesson_added | copied_from
+    action: Mapped[str] = mapped_column(String(20))
+    restored_from: Mapped[Optional[int]] = mapped_column(Integer)
+    editor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    content: Mapped[str] = mapped_column(Text)
+
+    editor: Mapped[Optional[Member]] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<CaseRevision {self.number} of case {self.case_id}>"
+
+
+class Proposal(Base):
+    """A member's addition to a case that goes through review.
+
+    kind "lesson": "we tried this too", a lesson for someone else's case.
+    kind "copied_from": the member's case copied another case (`copied_from` is its slug).
+    """
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    lesson_kind: Mapped[Optional[str]] = mapped_column(String(12))
+    text: Mapped[Optional[str]] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10), default="members")
+    attribution: Mapped[str] = mapped_column(String(10), default="named")
+    copied_from: Mapped[Optional[str]] = mapped_column(String(120))
+    # submitted -> approved | returned
+    state: Mapped[str] = mapped_column(String(12), default="submitted")
+    review_note: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+    case: Mapped[Case] = relationship(lazy="joined")
+    author: Mapped[Member] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.id} {self.kind} {self.state}>"
