@@ -21,15 +21,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["casebook.index"] = IndexStore(app.config["INDEX_DIR"])
 
     from . import auth, cli, forms, limits, security
-    from .views import api, pages, search
+    from .views import admin, api, pages, search
     from .views import auth as auth_views
-    from .views import contribute, profile
+    from .views import contribute, people, profile, proposals
 
     from .rendering import render_markdown
     from .views.urls import page_url, search_url, toggle_filter_url
 
     app.jinja_env.globals.update(render_markdown=render_markdown, page_url=page_url,
-                                 viewing_as_public=auth.viewing_as_public,
+                                 viewing_as_public=auth.viewing_as_public, current_member=auth.current_member,
                                  search_url=search_url, toggle_filter_url=toggle_filter_url)
     security.init_app(app)
     forms.init_app(app)
@@ -41,7 +41,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(profile.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(contribute.bp)
+    from .views import library as library_views
+    app.register_blueprint(library_views.bp)
+    app.register_blueprint(proposals.bp)
+    app.register_blueprint(people.bp)
 
     from .services import indexing
 

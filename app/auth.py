@@ -34,7 +34,8 @@ def _load(user_id: str) -> SignedIn | None:
     if not member_id.isdigit() or not version.isdigit():
         return None
     member = members.get_member(int(member_id))
-    if member is None or member.session_version != int(version):
+    # A disabled member is signed out on their next request, whatever their cookie says.
+    if member is None or member.session_version != int(version) or not member.is_active:
         return None
     return SignedIn(member)
 

@@ -129,25 +129,29 @@ class _Checker:
         return [str(v).strip() for v in value if str(v).strip()]
 
 
-def validate(name: str, meta: dict[str, Any], body: str) -> CaseData:
-    """Check one case's front matter and body; raise InvalidCase naming every problem."""
+def validate(name: str, meta: dict[str, Any], body: str, draft: bool = False) -> CaseData:
+    """Check one case's front matter and body; raise InvalidCase naming every problem.
+
+    A draft needs only a title: what is missing may be filled in later, but what is there
+    must already be right. Submitting or publishing checks everything.
+    """
     c = _Checker(name, meta)
     for key in sorted(set(meta) - KNOWN_KEYS):
         c.fail(key, "is not a known field")
 
     title = c.text("title")
-    summary = c.text("summary")
-    city = c.text("city")
+    summary = c.text("summary", required=not draft)
+    city = c.text("city", required=not draft)
     slug = c.text("slug", required=False) or (slugify(title) if title else None)
     if slug and not SLUG_RE.match(slug):
         c.fail("slug", "must be lowercase letters, digits and hyphens")
 
-    country = c.text("country")
+    country = c.text("country", required=not draft)
     if country and not _is_country(country):
         c.fail("country", f"must be an ISO 3166-1 alpha-2 code like NL (got {country!r})")
 
     themes = c.text_list("themes")
-    if not themes:
+    if not themes and not draft:
         c.fail("themes", "needs at least one theme")
     for theme in themes:
         if theme not in vocabulary.themes():
@@ -180,14 +184,14 @@ def validate(name: str, meta: dict[str, Any], body: str) -> CaseData:
             c.fail("sources", f"{url!r} is not an http(s) address")
 
     lessons = _lessons(c, meta.get("lessons"), visibility)
-    if not body.strip():
+    if not body.strip() and not draft:
         c.fail("body", "the story is empty")
 
     if c.problems:
         raise InvalidCase(c.problems)
     return CaseData(
-        slug=slug, title=title, summary=summary, body=body.strip() + "\n", city=city,
-        country=country, themes=themes, language=language, visibility=visibility,
+        slug=slug, title=title, summary=summary or "", body=body.strip() + "\n", city=city or "",
+        country=country or "", themes=themes, language=language, visibility=visibility,
         attribution=attribution, organisations=c.text_list("organisations"),
         sdg_targets=targets, status=status, year=year, copied_from=copied_from,
         sources=sources, contact=c.text("contact", required=False), lessons=lessons,

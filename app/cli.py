@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import db
+from .models import Member
 from .services import indexing, library, members
 
 
@@ -92,6 +93,14 @@ def _refused(outcome: str) -> Iterator[None]:
         sys.exit(1)
 
 
+def _member_or_exit(email: str) -> Member:
+    member = members.member_by_email(email)
+    if member is None:
+        click.echo(f"No member with email {email!r}.", err=True)
+        sys.exit(1)
+    return member
+
+
 @click.group("user")
 def user() -> None:
     """Manage members."""
@@ -100,12 +109,14 @@ def user() -> None:
 @user.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(members.ROLES), default="member", show_default=True)
+@click.option("--name", default="", help="The member's name, as other members see it.")
+@click.option("--organisation", default="", help="The member's organisation.")
 @with_appcontext
-def create_user(email: str, role: str) -> None:
+def create_user(email: str, role: str, name: str, organisation: str) -> None:
     """Create a member; asks for the password twice (hidden; piped input works too)."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with _refused("Not created"):
-        member = members.create_member(email, password, role)
+        member = members.create_member(email, password, role, name=name, organisation=organisation)
     click.echo(f"Created {member.role} {member.email}.")
 
 
@@ -126,8 +137,39 @@ def invite_user(email: str, role: str) -> None:
 @with_appcontext
 def user_token(email: str, name: str) -> None:
     """Print a new personal API token for a member (shown once)."""
-    member = members.member_by_email(email)
-    if member is None:
-        click.echo(f"No member with email {email!r}.", err=True)
-        sys.exit(1)
+    member = _member_or_exit(email)
     click.echo(members.create_token(member, name))
+
+
+@user.command("role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(members.ROLES))
+@with_appcontext
+def user_role(email: str, role: str) -> None:
+    """Give a member another role (the last active admin stays admin)."""
+    member = _member_or_exit(email)
+    with _refused("Role not changed"):
+        members.change_role(None, member, role)
+    click.echo(f"{member.email} is now {member.role}.")
+
+
+@user.command("disable")
+@click.argument("email")
+@with_appcontext
+def user_disable(email: str) -> None:
+    """Stop a member from signing in; ends their sessions and API tokens at once."""
+    member = _member_or_exit(email)
+    with _refused("Not disabled"):
+        members.disable_member(None, member)
+    click.echo(f"Disabled {member.email}: signed out everywhere, API tokens no longer work.")
+
+
+@user.command("enable")
+@click.argument("email")
+@with_appcontext
+def user_enable(email: str) -> None:
+    """Let a disabled member sign in again."""
+    member = _member_or_exit(email)
+    with _refused("Not enabled"):
+        members.enable_member(None, member)
+    click.echo(f"Enabled {member.email}: they can sign in again.")

@@ -44,6 +44,8 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         # Where members reach the site: invitation links printed by the CLI start with it.
         "BASE_URL": (os.environ.get("CASEBOOK_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "SAFE_SPACE": os.environ.get("CASEBOOK_SAFE_SPACE") == "1",
+        # Largest request body: case files are a few kB; a bigger upload is answered with 413.
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SEARCH_PER_PAGE": 10,
         "SEARCH_MAX_QUERY_LENGTH": 200,
         "BABEL_DEFAULT_LOCALE": "en",

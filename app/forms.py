@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_wtf import CSRFProtect, FlaskForm
-from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, PasswordField, SelectField,
+from flask_wtf.file import MultipleFileField
+from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, HiddenField, PasswordField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.fields.choices import SelectChoice
@@ -28,6 +29,8 @@ class LogoutForm(FlaskForm):
 
 
 class AcceptInvitationForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    organisation = StringField(_l("Your organisation (optional)"), validators=[Length(max=200)])
     password = PasswordField(_l("Choose a password"), validators=[DataRequired(), Length(max=1024)])
     confirm = PasswordField(_l("The same password again"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
@@ -53,6 +56,11 @@ class PasswordChangeForm(FlaskForm):
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
     confirm = PasswordField(_l("The same password again"),
                             validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    organisation = StringField(_l("Your organisation (optional)"), validators=[Length(max=200)])
 
 
 class TokenForm(FlaskForm):
@@ -97,6 +105,12 @@ class CaseForm(FlaskForm):
     copied_from = StringField(_l("Copied from (another case's address name)"))
     contact = StringField(_l("Contact (an organisation or role)"))
     lessons = FieldList(FormField(LessonForm), min_entries=1, max_entries=30)
+    # The version of the case this editor started from: a later save by someone else is a conflict.
+    base_version = HiddenField()
+
+    def started_from(self) -> int | None:
+        value = (self.base_version.data or "").strip()
+        return int(value) if value.isdigit() else None
 
     def set_theme_choices(self, themes: dict[str, str]) -> None:
         self.themes.choices = [SelectChoice(slug, label) for slug, label in themes.items()]
@@ -125,3 +139,35 @@ class CaseForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     note = TextAreaField(_l("Note for the author"))
+
+
+class ProposedLessonForm(FlaskForm):
+    """"We tried this too": a lesson for someone else's case, reviewed before it shows."""
+
+    kind = SelectField(_l("What happened"), choices=[SelectChoice("went_well", _l("It went well")),
+                                                     SelectChoice("went_badly", _l("It went badly"))])
+    text = TextAreaField(_l("Your lesson (Markdown)"), validators=[Length(max=5000)])
+    visibility = SelectField(_l("Who may read it"), default="members",
+                             choices=[SelectChoice("members", _l("Members only")), SelectChoice("public", _l("Everyone"))])
+    attribution = SelectField(_l("Show my name with it"), choices=[SelectChoice("named", _l("Yes")),
+                                                                  SelectChoice("anonymous", _l("No, stay anonymous"))])
+
+
+class CopiedFromForm(FlaskForm):
+    """A member's own case that copied the case on the page."""
+
+    case_id = SelectField(_l("Which of your cases copied this one?"), coerce=int, choices=[])
+
+
+class MemberRoleForm(FlaskForm):
+    """An admin gives a member another role."""
+
+    role = SelectField(_l("Role"), choices=[
+        SelectChoice("member", _l("Member")), SelectChoice("moderator", _l("Moderator")),
+        SelectChoice("admin", _l("Admin"))])
+
+
+class ImportForm(FlaskForm):
+    """Moderators upload `cases/` files; each file is checked on its own, so no validators here."""
+
+    files = MultipleFileField(_l("Case files (.md)"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from babel import Locale
 from flask import Flask, current_app, request
-from flask_babel import Babel, get_locale, gettext, lazy_gettext
+from flask_babel import Babel, format_datetime, get_locale, gettext, lazy_gettext
 
 from . import vocabulary
 
@@ -29,8 +29,10 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")  # where the alliance meets
     Babel(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(ui_locale=ui_locale, country_name=country_name, label=label)
+    app.jinja_env.globals.update(ui_locale=ui_locale, country_name=country_name, label=label,
+                                 format_datetime=lambda moment: format_datetime(moment, "medium"))
 
 
 def ui_locale() -> str:

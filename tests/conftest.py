@@ -127,3 +127,13 @@ def make_member(app):
         with app.app_context():
             return members.create_member(email, PASSWORD, role).email
     return make
+
+
+@pytest.fixture
+def signed_in(app, make_member):
+    """A fresh client, signed in as a new member with this email and role."""
+    def make(email: str, role: str = "member"):
+        client = app.test_client()
+        sign_in(client, make_member(email, role))
+        return client
+    return make

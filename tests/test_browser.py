@@ -100,6 +100,7 @@ def test_member_flow_invitation_contribution_review_and_the_safe_space(app, live
     runner = app.test_cli_runner()
     link = runner.invoke(args=["user", "invite", "newcomer@example.org"]).output.strip()
     page.goto(live_server + link.split("127.0.0.1:5000", 1)[1])
+    page.fill("#name", "Nieuwkomer")
     page.fill("#password", "a long new passphrase 2026")
     page.fill("#confirm", "a long new passphrase 2026")
     page.click(".auth-box button")

@@ -19,7 +19,10 @@ FORM = {
 
 
 def post_case(client, url="/contribute/new", action="submit", **changes):
-    data = {**FORM, **changes, "action": action, "csrf_token": csrf_token(client, url)}
+    page = client.get(url).get_data(as_text=True)
+    version = re.search(r'name="base_version" type="hidden" value="(\d*)"', page)
+    data = {**FORM, "base_version": version.group(1) if version else "", **changes, "action": action,
+            "csrf_token": csrf_token(client, url)}
     return client.post(url, data={k: v for k, v in data.items() if v is not None})
 
 
@@ -111,3 +114,22 @@ def test_saving_without_csrf_token_changes_nothing(author):
 
 def test_contributing_needs_a_signed_in_member(client):
     assert client.get("/contribute/new").status_code == 302
+
+
+def test_an_unfinished_draft_can_be_saved_but_not_submitted(author):
+    response = post_case(author, action="save", summary="", city="", country="", themes=[], body="",
+                         **{"lessons-1-text": ""})
+    assert response.status_code == 302
+    case_id = draft_id(author)
+    page = author.get(f"/contribute/{case_id}/edit").get_data(as_text=True)
+    assert "Buurtwarmte in Zwolle jaguarmarker" in page and "Bewoners deden mee." in page
+    # What is there must already be right, even in a draft.
+    bad = post_case(author, f"/contribute/{case_id}/edit", action="save", summary="", city="", themes=[], body="",
+                    country="Holland")
+    assert bad.status_code == 400 and "country: must be an ISO 3166-1 alpha-2 code" in bad.get_data(as_text=True)
+    # Submitting checks everything and keeps what was typed.
+    refused = post_case(author, f"/contribute/{case_id}/edit", action="submit", summary="", city="", country="",
+                        themes=[], body="")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "summary: is required" in text and "themes: needs at least one theme" in text
+    assert "Draft" in author.get("/contribute").get_data(as_text=True)

@@ -10,7 +10,7 @@ from conftest import PASSWORD, csrf_token, sign_in
 
 def accept(client, link: str, password: str = PASSWORD, confirm: str | None = None):
     path = link.split("127.0.0.1:5000", 1)[-1].split("localhost", 1)[-1]
-    return client.post(path, data={"password": password, "confirm": confirm or password,
+    return client.post(path, data={"name": "Nieuw Lid", "password": password, "confirm": confirm or password,
                                    "csrf_token": csrf_token(client, path)})
 
 

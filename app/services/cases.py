@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import db
 from ..audience import Audience, can_see_case, can_see_lesson
-from ..models import Case, Lesson
+from ..models import Case, Lesson, Member
 from ..search.store import IndexMissing
 from ..search import querying
 from . import indexing
@@ -25,6 +25,8 @@ class CaseView:
     copied_from: Case | None
     copied_in: list[Case]
     related: list[Case]
+    # Who shared it, when this audience may know: named cases, or moderators for anonymous ones.
+    contributor: Member | None = None
 
     @property
     def went_well(self) -> list[Lesson]:
@@ -63,7 +65,17 @@ def get_case(audience: Audience, slug: str, with_related: bool = True) -> CaseVi
         copied_from=source if can_see_case(audience, source) else None,
         copied_in=_visible(audience, copies),
         related=related_cases(audience, case) if with_related else [],
+        contributor=contributor_for(audience, case),
     )
+
+
+def contributor_for(audience: Audience, case: Case) -> Member | None:
+    """The contributor as this audience may see them: an anonymous case names no one but to moderators."""
+    if case.author is None:
+        return None
+    if case.attribution == "named" or audience in (Audience.MODERATOR, Audience.ADMIN):
+        return case.author
+    return None
 
 
 def cases_by_slug(audience: Audience, slugs: list[str]) -> list[Case]:
@@ -109,3 +121,12 @@ def library_counts(audience: Audience) -> LibraryCounts:
     if not audience.is_member:
         lessons = lessons.where(Lesson.visibility == "public")
     return LibraryCounts(cases, cities, countries, session.scalar(lessons))
+
+
+def shared_by(audience: Audience, member: Member) -> list[Case]:
+    """The published cases this member shared, as this audience may see them.
+
+    An anonymous case is listed for moderators only: anyone else could otherwise tie it to the name.
+    """
+    stmt = _audience_filter(_published().where(Case.author_id == member.id), audience).order_by(Case.title)
+    return [c for c in _visible(audience, db.session().scalars(stmt)) if contributor_for(audience, c) is not None]

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
-from .. import db
+from .. import casefiles, db
 from ..casefiles import CaseData, InvalidCase, Problem
 from ..models import Case, Member, utcnow
-from . import indexing
-from .library import apply_data, record_change
+from . import indexing, revisions
+from .library import apply_data, case_data, record_change
 
 MODERATORS = ("moderator", "admin")
 
@@ -20,13 +21,25 @@ def is_moderator(member: Member | None) -> bool:
     return member is not None and member.role in MODERATORS
 
 
+class EditConflict(Exception):
+    """Someone saved the case after this editor opened it; their save would overwrite it."""
+
+    def __init__(self, case: Case):
+        super().__init__(f"case {case.id} changed to version {case.version}")
+        self.case = case
+
+
 def may_edit(member: Member | None, case: Case | None) -> bool:
-    """The author while it is not yet published, and moderators."""
+    """The author (except while a moderator is reviewing it), and moderators."""
     if member is None or case is None:
         return False
     if is_moderator(member):
         return True
-    return case.author_id == member.id and case.review_state in ("draft", "returned")
+    return case.author_id == member.id and case.review_state in ("draft", "returned", "published")
+
+
+def may_see_history(member: Member | None, case: Case | None) -> bool:
+    return may_view_draft(member, case) and case.is_published
 
 
 def may_view_draft(member: Member | None, case: Case | None) -> bool:
@@ -39,29 +52,61 @@ def get_case(member: Member | None, case_id: int) -> Case | None:
     return case if may_view_draft(member, case) else None
 
 
-def save_draft(author: Member, data: CaseData, case: Case | None = None) -> Case:
-    """Create or update the author's draft; the slug must not belong to another case."""
+def keep_identity(case: Case, data: CaseData) -> None:
+    """What the form cannot express stays as it was: the address of a published case (even when
+    its title changes) and the order of the themes (checkboxes have no order)."""
+    if case.is_published:
+        data.slug = case.slug
+    data.themes = [t for t in case.themes if t in data.themes] + [t for t in data.themes if t not in case.themes]
+
+
+def save(editor: Member, data: CaseData, case: Case | None = None, base_version: int | None = None) -> Case:
+    """Create a draft, update one, or publish an edit of a published case as a new revision.
+
+    `base_version` is the version the editor started from: if someone saved the case since,
+    EditConflict is raised and nothing is written.
+    """
     session = db.session()
+    if case is not None:
+        if not may_edit(editor, case):
+            raise PermissionError("not yours to edit")
+        if base_version != case.version:  # a form without a version cannot prove it saw the latest
+            raise EditConflict(case)
+        keep_identity(case, data)
     owner = session.scalar(select(Case).where(Case.slug == data.slug))
     if owner is not None and (case is None or owner.id != case.id):
         raise InvalidCase([Problem("form", "title", "another case already uses this title; make it more specific")])
     if case is None:
         now = utcnow()
-        case = Case(slug=data.slug, author_id=author.id, review_state="draft", created_at=now, updated_at=now,
+        case = Case(slug=data.slug, author_id=editor.id, review_state="draft", created_at=now, updated_at=now,
                     lessons=[])
         session.add(case)
-    elif not may_edit(author, case):
-        raise PermissionError("not yours to edit")
+    published = case.is_published
+    if published:
+        revisions.keep_baseline(session, case)
     case.slug = data.slug
-    apply_data(case, data)
+    if not apply_data(case, data) and case.id is not None:
+        return case  # nothing changed: no new version, no conflict for anyone else
     case.updated_at = utcnow()
-    session.commit()
+    if published:
+        record_change(session, case.slug)
+        revisions.record(session, case, "edited", editor)
+    try:
+        session.commit()
+    except StaleDataError:
+        # Another save won the race between our check and our UPDATE.
+        session.rollback()
+        raise EditConflict(session.get(Case, case.id)) from None
+    if published:
+        indexing.apply_pending()
     return case
 
 
 def submit(author: Member, case: Case) -> None:
     if not may_edit(author, case) or case.review_state not in ("draft", "returned"):
         raise PermissionError("cannot submit this case")
+    # Drafts may be unfinished; what goes to a moderator must be complete (raises InvalidCase).
+    casefiles.read_text("the case", casefiles.write_text(case_data(case)))
     case.review_state = "submitted"
     db.session().commit()
 
@@ -84,6 +129,8 @@ def approve(moderator: Member, case: Case) -> None:
     case.review_note = None
     case.published_at = case.published_at or utcnow()
     record_change(db.session(), case.slug)
+    # The first revision holds what the author wrote; it is theirs even though a moderator let it in.
+    revisions.record(db.session(), case, "published", case.author)
     db.session().commit()
     indexing.apply_pending()
 

@@ -37,7 +37,7 @@ def document_for(case: Case | None, index_name: str) -> IndexDocument | None:
     summary = plain_text(case.summary)
     body = plain_text(case.body)
     places = " ".join([case.city, country_name(case.country, "en"), country_name(case.country, "nl"),
-                       *case.organisations])
+                       *case.organisations, *_named_contributor(case)])
     excerpt = " ".join([summary, lessons_text, body])[:EXCERPT_CHARS]
     facets = {
         "theme": list(case.themes), "city": [case.city], "country": [case.country],
@@ -52,6 +52,13 @@ def document_for(case: Case | None, index_name: str) -> IndexDocument | None:
         lessons=lessons_text, body=body, places=places, excerpt=excerpt,
         published=published, fingerprint=fingerprint, facets=facets,
     )
+
+
+def _named_contributor(case: Case) -> list[str]:
+    """Who shared it, so members can find a colleague's cases; never for an anonymous case, in any index."""
+    if case.attribution != "named" or case.author is None:
+        return []
+    return [case.author.name, case.author.organisation]
 
 
 def _load(session, slugs: set[str]) -> dict[str, Case]:

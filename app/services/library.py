@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from .. import casefiles, db
 from ..casefiles import CaseData, InvalidCase, LessonData, Problem
-from ..models import Case, IndexChange, Lesson, utcnow
-from . import indexing
+from ..models import Case, IndexChange, Lesson, Member, utcnow
+from . import indexing, revisions
+from ..audience import Audience
+from . import cases as reading
 
 CASE_FIELDS = ("title", "summary", "body", "city", "country", "language", "visibility",
                "attribution", "status", "year", "copied_from", "contact", "themes",
@@ -52,12 +54,14 @@ def apply_data(case: Case, data: CaseData) -> bool:
     return changed
 
 
-def save_case(session: Session, data: CaseData) -> tuple[Case, str]:
+def save_case(session: Session, data: CaseData, editor: Member | None = None) -> tuple[Case, str]:
     """Create or update a published case by slug: 'created', 'updated' or 'unchanged'.
 
-    The caller commits; the index change is part of the same transaction.
+    The caller commits; the index change and the new revision are part of the same transaction.
     """
     case = session.scalar(select(Case).where(Case.slug == data.slug))
+    if case is not None:
+        revisions.keep_baseline(session, case)
     if case is None:
         now = utcnow()
         case = Case(slug=data.slug, published_at=now, created_at=now, lessons=[])
@@ -70,7 +74,11 @@ def save_case(session: Session, data: CaseData) -> tuple[Case, str]:
         outcome = "updated"
     else:
         return case, "unchanged"
+    if case.published_at is None:  # an import publishes a draft of the same name, too
+        case.published_at = utcnow()
+        case.review_state = "published"
     record_change(session, data.slug)
+    revisions.record(session, case, "imported", editor)
     return case, outcome
 
 
@@ -113,10 +121,10 @@ def import_path(path: Path) -> ImportReport:
     return report
 
 
-def import_text(name: str, text: str) -> tuple[Case, str]:
+def import_text(name: str, text: str, editor: Member | None = None) -> tuple[Case, str]:
     data = casefiles.read_text(name, text)
     session = db.session()
-    case, outcome = save_case(session, data)
+    case, outcome = save_case(session, data, editor)
     session.commit()
     indexing.apply_pending()
     return case, outcome
@@ -133,3 +141,99 @@ def export_case(slug: str) -> str | None:
     """The case as a `cases/` file (for moderators and the CLI: it includes everything)."""
     case = db.session().scalar(select(Case).where(Case.slug == slug))
     return casefiles.write_text(case_data(case)) if case else None
+
+
+# --- Importing uploads, exporting for an audience, deleting with permission -------------------
+
+UNPUBLISHED_STATES = ("draft", "returned", "submitted")
+
+
+@dataclass
+class UploadOutcome:
+    """What became of one uploaded file: an outcome and the case's slug, or its problems."""
+
+    name: str
+    outcome: str | None = None  # created | updated | unchanged
+    slug: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def upload_text(name: str, content: bytes) -> str:
+    """An uploaded file's text, read as `import-cases` reads a file (UTF-8, universal newlines)."""
+    if not name.lower().endswith(".md"):
+        raise InvalidCase([Problem(name, "file", "is not a .md case file")])
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidCase([Problem(name, "file", "is not UTF-8 text")]) from None
+    # Path.read_text (the CLI) reads universal newlines; an upload must import to the same case.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def import_uploads(uploads: list[tuple[str, bytes]], editor: Member | None = None) -> list[UploadOutcome]:
+    """Import uploaded case files as `import-cases` imports a folder, reporting each file.
+
+    Every file is checked; valid ones are imported even when others fail, each in its own
+    transaction, and two files with one slug are refused as the CLI refuses them.
+    """
+    outcomes: list[UploadOutcome] = []
+    seen: dict[str, str] = {}
+    session = db.session()
+    for name, content in uploads:
+        result = UploadOutcome(name)
+        outcomes.append(result)
+        try:
+            data = casefiles.read_text(name, upload_text(name, content))
+        except InvalidCase as exc:
+            result.problems = exc.problems
+            continue
+        if data.slug in seen:
+            result.problems = [Problem(name, "slug", f"{data.slug!r} is also used by {seen[data.slug]}")]
+            continue
+        seen[data.slug] = name
+        _case, result.outcome = save_case(session, data, editor)
+        result.slug = data.slug
+        session.commit()
+    indexing.apply_pending()
+    return outcomes
+
+
+def export_for(audience: Audience, slug: str) -> str | None:
+    """The case as a `cases/` file holding only what this audience may see; None when it may not see it.
+
+    The format has no contributor fields, so no author is ever named in an export.
+    """
+    view = reading.get_case(audience, slug, with_related=False)
+    if view is None:
+        return None
+    data = case_data(view.case)
+    data.lessons = [LessonData(l.kind, l.text, l.visibility) for l in view.lessons]
+    if not audience.is_member and view.copied_from is None:
+        data.copied_from = None  # the slug of a case this visitor may not see stays unknown
+    return casefiles.write_text(data)
+
+
+def may_delete_case(member: Member | None, case: Case | None) -> bool:
+    """Moderators delete any case; an author deletes their own case while it is unpublished."""
+    from .contributions import is_moderator  # contributions imports this module
+
+    if member is None or case is None:
+        return False
+    if is_moderator(member):
+        return True
+    return (case.author_id is not None and case.author_id == member.id
+            and not case.is_published and case.review_state in UNPUBLISHED_STATES)
+
+
+def delete_case_as(member: Member | None, case: Case | None) -> None:
+    """Delete the case for this member; PermissionError when they may not."""
+    if not may_delete_case(member, case):
+        raise PermissionError("not yours to delete")
+    delete_case(case.slug)
+
+
+def deletable_case(member: Member | None, *, slug: str | None = None, case_id: int | None = None) -> Case | None:
+    """The case by slug or id when this member may delete it; None looks exactly like missing."""
+    where = Case.slug == slug if slug is not None else Case.id == case_id
+    case = db.session().scalar(select(Case).where(where))
+    return case if may_delete_case(member, case) else None

@@ -1,4 +1,4 @@
-"""Members: creating them, checking passwords, and ending their sessions."""
+"""Members: creating them, checking passwords, ending their sessions, and admins managing them."""
 from __future__ import annotations
 
 import hashlib
@@ -12,10 +12,13 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db
-from ..models import ApiToken, Invitation, Member, utcnow
+from ..models import ApiToken, Case, Invitation, Member, utcnow
+from . import indexing, library
 
 ROLES = ("member", "moderator", "admin")
 MIN_PASSWORD_LENGTH = 12
+MAX_NAME_LENGTH = 120
+MAX_ORGANISATION_LENGTH = 200
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
 # Compared against when the email is unknown, so a wrong email takes as long as a wrong password.
@@ -49,7 +52,18 @@ def password_problem(password: str, email: str = "") -> str | None:
     return None
 
 
-def create_member(email: str, password: str, role: str = "member") -> Member:
+def _who(name: str, organisation: str) -> tuple[str, str]:
+    """Name and organisation as stored: trimmed, within their lengths."""
+    name, organisation = (name or "").strip(), (organisation or "").strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise MemberError(f"Use at most {MAX_NAME_LENGTH} characters for the name.")
+    if len(organisation) > MAX_ORGANISATION_LENGTH:
+        raise MemberError(f"Use at most {MAX_ORGANISATION_LENGTH} characters for the organisation.")
+    return name, organisation
+
+
+def create_member(email: str, password: str, role: str = "member", *, name: str = "",
+                  organisation: str = "") -> Member:
     email = normalise_email(email)
     if not EMAIL_RE.match(email):
         raise MemberError("That is not an email address.")
@@ -57,11 +71,12 @@ def create_member(email: str, password: str, role: str = "member") -> Member:
         raise MemberError(f"Role must be one of {', '.join(ROLES)}.")
     if problem := password_problem(password, email):
         raise MemberError(problem)
+    name, organisation = _who(name, organisation)
     session = db.session()
     if session.scalar(select(Member).where(func.lower(Member.email) == email)):
         raise MemberError("A member with this email address already exists.")
     member = Member(email=email, password_hash=generate_password_hash(password, method="scrypt"),
-                    role=role, session_version=1, created_at=utcnow())
+                    role=role, name=name, organisation=organisation, session_version=1, created_at=utcnow())
     session.add(member)
     session.commit()
     return member
@@ -73,7 +88,8 @@ def authenticate(email: str, password: str) -> Member | None:
     if member is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(member.password_hash, password or ""):
+    # A disabled member gets the same answer as a wrong password, after the same work.
+    if not check_password_hash(member.password_hash, password or "") or not member.is_active:
         return None
     member.last_login_at = utcnow()
     db.session().commit()
@@ -82,6 +98,24 @@ def authenticate(email: str, password: str) -> Member | None:
 
 def get_member(member_id: int) -> Member | None:
     return db.session().get(Member, member_id)
+
+
+def update_profile(member: Member, name: str, organisation: str) -> None:
+    """A member's own name and organisation, as others see them."""
+    name, organisation = _who(name, organisation)
+    if not name:
+        raise MemberError("Please give your name.")
+    if (member.name, member.organisation) == (name, organisation):
+        return
+    session = db.session()
+    member.name, member.organisation = name, organisation
+    # Named cases are found by their contributor's name: search must learn the new one.
+    named = session.scalars(select(Case.slug).where(Case.author_id == member.id, Case.attribution == "named",
+                                                    Case.published_at.is_not(None)))
+    for slug in named:
+        library.record_change(session, slug)
+    session.commit()
+    indexing.apply_pending()
 
 
 def end_all_sessions(member: Member) -> None:
@@ -137,22 +171,28 @@ def invite(email: str, role: str, inviter: Member | None) -> str:
     return token
 
 
-def open_invitation(token: str) -> Invitation | None:
-    """The invitation behind this token if it can still be used, else None."""
-    invitation = db.session().scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token or "")))
-    if invitation is None or invitation.used_at is not None:
-        return None
+def _is_open(invitation: Invitation) -> bool:
+    if invitation.used_at is not None:
+        return False
     expires = invitation.expires_at
     if expires.tzinfo is None:  # SQLite hands back naive datetimes
         expires = expires.replace(tzinfo=timezone.utc)
-    return invitation if expires > utcnow() else None
+    return expires > utcnow()
 
 
-def accept_invitation(token: str, password: str) -> Member:
+def open_invitation(token: str) -> Invitation | None:
+    """The invitation behind this token if it can still be used, else None."""
+    invitation = db.session().scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token or "")))
+    return invitation if invitation is not None and _is_open(invitation) else None
+
+
+def accept_invitation(token: str, password: str, name: str = "", organisation: str = "") -> Member:
     invitation = open_invitation(token)
     if invitation is None:
         raise MemberError("This invitation has expired or was already used.")
-    member = create_member(invitation.email, password, invitation.role)
+    if not (name or "").strip():
+        raise MemberError("Please give your name.")
+    member = create_member(invitation.email, password, invitation.role, name=name, organisation=organisation)
     invitation.used_at = utcnow()
     db.session().commit()
     return member
@@ -178,9 +218,12 @@ def member_for_token(token: str) -> Member | None:
                                                        ApiToken.revoked_at.is_(None)))
     if found is None:
         return None
+    member = get_member(found.member_id)
+    if member is None or not member.is_active:
+        return None
     found.last_used_at = utcnow()
     db.session().commit()
-    return get_member(found.member_id)
+    return member
 
 
 def tokens_of(member: Member) -> list[ApiToken]:
@@ -202,3 +245,87 @@ def revoke_token(member: Member, token_id: int) -> bool:
 
 def member_by_email(email: str) -> Member | None:
     return db.session().scalar(select(Member).where(Member.email == normalise_email(email)))
+
+
+# --- administration: admins manage members ------------------------------------------------
+# An actor of None is the command line, which runs with the server's own authority.
+
+
+def is_admin(member: Member | None) -> bool:
+    return member is not None and member.role == "admin" and member.is_active
+
+
+def _check_admin(actor: Member | None) -> None:
+    if actor is not None and not is_admin(actor):
+        raise MemberError("Only an admin may manage members.")
+
+
+def all_members() -> list[Member]:
+    """Every member by the name others see, so an admin finds people where they expect them."""
+    return sorted(db.session().scalars(select(Member)), key=lambda m: (m.display_name.lower(), m.email))
+
+
+def open_invitations() -> list[tuple[Invitation, Member | None]]:
+    """Invitations whose link still works, newest first, each with who sent it (None: the command line)."""
+    pending = db.session().execute(select(Invitation, Member).outerjoin(Member, Member.id == Invitation.invited_by_id)
+                                   .where(Invitation.used_at.is_(None)).order_by(Invitation.created_at.desc()))
+    return [(invitation, inviter) for invitation, inviter in pending if _is_open(invitation)]
+
+
+def get_invitation(invitation_id: int) -> Invitation | None:
+    invitation = db.session().get(Invitation, invitation_id)
+    return invitation if invitation is not None and _is_open(invitation) else None
+
+
+def _keep_an_admin(target: Member) -> None:
+    """Refuse when `target` is the only active admin left: someone must be able to manage members."""
+    # Locking every active admin row makes two admins who demote each other at once take turns,
+    # so the second one sees the first one's change (PostgreSQL; SQLite has one writer anyway).
+    admins = db.session().scalars(select(Member.id).where(Member.role == "admin", Member.disabled_at.is_(None))
+                                  .order_by(Member.id).with_for_update()).all()
+    if admins == [target.id]:
+        raise MemberError("This is the last active admin. Make another member admin first.")
+
+
+def change_role(actor: Member | None, target: Member, role: str) -> None:
+    _check_admin(actor)
+    if role not in ROLES:
+        raise MemberError(f"Role must be one of {', '.join(ROLES)}.")
+    if target.role == "admin" and role != "admin":
+        if actor is not None and actor.id == target.id:
+            raise MemberError("You cannot take away your own admin role. Ask another admin.")
+        _keep_an_admin(target)
+    target.role = role
+    db.session().commit()
+
+
+def disable_member(actor: Member | None, target: Member) -> None:
+    """The member can no longer sign in; their sessions and API tokens stop working at once."""
+    _check_admin(actor)
+    if actor is not None and actor.id == target.id:
+        raise MemberError("You cannot disable yourself. Ask another admin.")
+    if not target.is_active:
+        raise MemberError("This member is already disabled.")
+    if target.role == "admin":
+        _keep_an_admin(target)
+    now = utcnow()
+    target.disabled_at = now
+    # Revoked, not just refused: re-enabling a member must not revive a script someone left behind.
+    for token in tokens_of(target):
+        token.revoked_at = now
+    end_all_sessions(target)
+
+
+def enable_member(actor: Member | None, target: Member) -> None:
+    _check_admin(actor)
+    if target.is_active:
+        raise MemberError("This member is not disabled.")
+    target.disabled_at = None
+    db.session().commit()
+
+
+def revoke_invitation(actor: Member | None, invitation: Invitation) -> None:
+    """The invitation link stops working; the person can be invited again."""
+    _check_admin(actor)
+    db.session().delete(invitation)
+    db.session().commit()

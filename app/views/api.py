@@ -48,9 +48,12 @@ def case_api(slug: str):
         "status": case.status, "year": case.year, "organisations": list(case.organisations),
         "sdg_targets": list(case.sdg_targets), "sources": list(case.sources), "contact": case.contact,
         "attribution": case.attribution,
+        "contributor": ({"name": view.contributor.name, "organisation": view.contributor.organisation}
+                        if view.contributor else None),
         "body": case.body, "body_html": str(render_markdown(case.body)),
         "lessons": [{"kind": l.kind, "text": l.text, "html": str(render_markdown(l.text)),
-                     "visibility": l.visibility} for l in view.lessons],
+                     "visibility": l.visibility,
+                     "added_by": l.contributor.name if l.contributor else None} for l in view.lessons],
         "copied_from": view.copied_from.slug if view.copied_from else None,
         "copied_in": [c.slug for c in view.copied_in],
         "related": [c.slug for c in view.related],

@@ -53,7 +53,7 @@ def accept_invitation(token: str):
     error = None
     if form.validate_on_submit():
         try:
-            member = members.accept_invitation(token, form.password.data)
+            member = members.accept_invitation(token, form.password.data, form.name.data, form.organisation.data)
         except members.MemberError as problem:
             error = str(problem)
         else:

@@ -5,9 +5,9 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from werkzeug.datastructures import MultiDict
 
 from .. import vocabulary
-from ..auth import current_audience
+from ..auth import current_audience, current_member, viewing_as_public
 from ..i18n import LANGUAGE_COOKIE
-from ..services import cases, search
+from ..services import cases, contributions, search
 from .urls import safe_next
 
 bp = Blueprint("pages", __name__)
@@ -30,7 +30,10 @@ def case(slug: str):
     view = cases.get_case(current_audience(), slug)
     if view is None:
         abort(404)  # the same answer for a case that is hidden and one that does not exist
-    return render_template("pages/case.html", view=view)
+    member = None if viewing_as_public() else current_member()
+    return render_template("pages/case.html", view=view, member_actions=member is not None,
+                           may_edit=contributions.may_edit(member, view.case),
+                           may_see_history=contributions.may_see_history(member, view.case))
 
 
 @bp.get("/themes/<slug>")

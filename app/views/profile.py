@@ -1,4 +1,4 @@
-"""A member's own page: password and personal API tokens."""
+"""A member's own page: name and organisation, password and personal API tokens."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, session, url_for
@@ -6,16 +6,20 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import auth
-from ..forms import ConfirmForm, PasswordChangeForm, TokenForm
+from ..forms import ConfirmForm, PasswordChangeForm, ProfileForm, TokenForm
 from ..services import members
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
 
-def _page(password_form=None, token_form=None, new_token=None, message=None, error=None, status=200):
+def _page(password_form=None, token_form=None, profile_form=None, new_token=None, message=None, error=None,
+          status=200):
     member = auth.current_member()
+    # Forms other than the one just posted start empty: never filled from another form's fields.
     return render_template("profile/profile.html", member=member, tokens=members.tokens_of(member),
-                           password_form=password_form or PasswordChangeForm(), token_form=token_form or TokenForm(),
+                           profile_form=profile_form or ProfileForm(formdata=None, obj=member),
+                           password_form=password_form or PasswordChangeForm(formdata=None),
+                           token_form=token_form or TokenForm(formdata=None),
                            revoke_form=ConfirmForm(), new_token=new_token, message=message, error=error), status
 
 
@@ -23,6 +27,19 @@ def _page(password_form=None, token_form=None, new_token=None, message=None, err
 @login_required
 def show():
     return _page()
+
+
+@bp.post("/details")
+@login_required
+def change_details():
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _page(profile_form=form, status=400)
+    try:
+        members.update_profile(auth.current_member(), form.name.data, form.organisation.data)
+    except members.MemberError as problem:
+        return _page(profile_form=form, error=str(problem), status=400)
+    return _page(message=_("Your name and organisation are saved."))
 
 
 @bp.post("/password")

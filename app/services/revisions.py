@@ -1,0 +1,149 @@
+"""Every published version of a case, kept: listing, comparing and restoring them.
+
+A revision holds the case as a `cases/` file, so comparing two revisions compares what a
+reader saw, and restoring one gives back exactly that case.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .. import casefiles, db
+from ..models import Case, CaseRevision, Member, utcnow
+from . import indexing, library
+
+CONTEXT_LINES = 3
+SIMILAR_ENOUGH = 0.5
+
+
+def _content(case: Case) -> str:
+    return casefiles.write_text(library.case_data(case))
+
+
+def record(session: Session, case: Case, action: str, editor: Member | None,
+           restored_from: int | None = None) -> CaseRevision | None:
+    """Keep the case as it is now as its next revision (part of the caller's transaction).
+
+    Nothing is recorded when the content equals the latest revision.
+    """
+    session.flush()  # a new case needs its id
+    latest = latest_revision(session, case)
+    content = _content(case)
+    if latest is not None and latest.content == content:
+        return None
+    revision = CaseRevision(case_id=case.id, number=(latest.number + 1) if latest else 1, action=action,
+                            restored_from=restored_from, editor_id=editor.id if editor else None,
+                            created_at=utcnow(), content=content)
+    session.add(revision)
+    return revision
+
+
+def keep_baseline(session: Session, case: Case) -> None:
+    """Before changing a published case that has no history yet (it predates revisions), keep it."""
+    if case.is_published and latest_revision(session, case) is None:
+        record(session, case, "imported", None)
+
+
+def latest_revision(session: Session, case: Case) -> CaseRevision | None:
+    return session.scalar(select(CaseRevision).where(CaseRevision.case_id == case.id)
+                          .order_by(CaseRevision.number.desc()).limit(1))
+
+
+def history(case: Case) -> list[CaseRevision]:
+    """Newest first."""
+    return list(db.session().scalars(select(CaseRevision).where(CaseRevision.case_id == case.id)
+                                     .order_by(CaseRevision.number.desc())))
+
+
+def get(case: Case, number: int) -> CaseRevision | None:
+    return db.session().scalar(select(CaseRevision).where(CaseRevision.case_id == case.id,
+                                                          CaseRevision.number == number))
+
+
+def count(case: Case) -> int:
+    return db.session().scalar(select(func.count()).select_from(CaseRevision)
+                               .where(CaseRevision.case_id == case.id)) or 0
+
+
+def restore(moderator: Member, case: Case, number: int) -> CaseRevision | None:
+    """Publish revision NUMBER again, as a new revision; the index follows in the same transaction."""
+    revision = get(case, number)
+    if revision is None:
+        raise LookupError(number)
+    session = db.session()
+    data = casefiles.read_text(f"revision {number}", revision.content)
+    data.slug = case.slug  # the address stays; a restored title must not move the case
+    library.apply_data(case, data)
+    case.updated_at = utcnow()
+    library.record_change(session, case.slug)
+    new = record(session, case, "restored", moderator, restored_from=number)
+    session.commit()
+    indexing.apply_pending()
+    return new
+
+
+# -- A readable diff -------------------------------------------------------------------------
+
+@dataclass
+class Piece:
+    text: str
+    changed: bool
+
+
+@dataclass
+class Line:
+    kind: str  # same | added | removed | gap
+    old_no: int | None
+    new_no: int | None
+    pieces: list[Piece]
+
+
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+def _word_pieces(old: str, new: str) -> tuple[list[Piece], list[Piece]]:
+    """Which words changed inside a changed line, so a one-word edit is easy to spot."""
+    a, b = _WORDS.findall(old), _WORDS.findall(new)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.ratio() < SIMILAR_ENOUGH:  # a rewritten line reads better whole than as word confetti
+        return [Piece(old, True)], [Piece(new, True)]
+    left: list[Piece] = []
+    right: list[Piece] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            left.append(Piece("".join(a[i1:i2]), False))
+            right.append(Piece("".join(b[j1:j2]), False))
+        else:
+            if i2 > i1:
+                left.append(Piece("".join(a[i1:i2]), True))
+            if j2 > j1:
+                right.append(Piece("".join(b[j1:j2]), True))
+    return left, right
+
+
+def diff(old: str, new: str, context: int = CONTEXT_LINES) -> list[Line]:
+    """Changed lines with a few lines of context; long unchanged stretches become a gap."""
+    a, b = old.splitlines(), new.splitlines()
+    lines: list[Line] = []
+    for group in difflib.SequenceMatcher(None, a, b, autojunk=False).get_grouped_opcodes(context):
+        if lines:
+            lines.append(Line("gap", None, None, []))
+        for op, i1, i2, j1, j2 in group:
+            if op == "equal":
+                lines += [Line("same", i1 + k + 1, j1 + k + 1, [Piece(a[i1 + k], False)]) for k in range(i2 - i1)]
+                continue
+            old_lines, new_lines = a[i1:i2], b[j1:j2]
+            paired = min(len(old_lines), len(new_lines)) if op == "replace" else 0
+            removed, added = [], []
+            for k, text in enumerate(old_lines):
+                pieces = _word_pieces(text, new_lines[k])[0] if k < paired else [Piece(text, True)]
+                removed.append(Line("removed", i1 + k + 1, None, pieces))
+            for k, text in enumerate(new_lines):
+                pieces = _word_pieces(old_lines[k], text)[1] if k < paired else [Piece(text, True)]
+                added.append(Line("added", None, j1 + k + 1, pieces))
+            lines += removed + added
+    return lines

@@ -1,0 +1,99 @@
+"""Adding to other members' cases: "we tried this too" lessons and "copied from", through review."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from .. import auth
+from ..forms import ConfirmForm, CopiedFromForm, ProposedLessonForm, ReviewForm
+from ..services import cases, contributions, proposals
+
+bp = Blueprint("proposals", __name__)
+
+
+def _visible_case(slug: str):
+    """The case as the signed-in member sees it (never "as public": they are acting as themselves)."""
+    member = auth.current_member()
+    view = cases.get_case(proposals.member_audience(member), slug, with_related=False)
+    if view is None:
+        abort(404)
+    return member, view
+
+
+@bp.route("/cases/<slug>/tried-this-too", methods=["GET", "POST"])
+@login_required
+def add_lesson(slug: str):
+    member, view = _visible_case(slug)
+    form = ProposedLessonForm()
+    error, preview = None, None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            if form.csrf_token.errors:
+                abort(400)
+            error = _("Keep the lesson under %(n)s characters.", n=proposals.MAX_LESSON_CHARS)
+        elif request.form.get("action") == "preview":
+            preview = form.text.data
+        else:
+            try:
+                proposals.propose_lesson(member, view.case, form.kind.data, form.text.data,
+                                         form.visibility.data, form.attribution.data)
+            except proposals.ProposalError as problem:
+                error = str(problem)
+            else:
+                return redirect(url_for("contribute.mine", sent="lesson"))
+    return render_template("proposals/add_lesson.html", view=view, form=form, error=error,
+                           preview=preview), 400 if error else 200
+
+
+@bp.route("/cases/<slug>/copied", methods=["GET", "POST"])
+@login_required
+def copied(slug: str):
+    member, view = _visible_case(slug)
+    candidates = proposals.copy_candidates(member, view.case)
+    form = CopiedFromForm()
+    form.case_id.choices = [(c.id, c.title) for c in candidates]
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            if form.csrf_token.errors:
+                abort(400)
+            error = _("Choose one of your own published cases.")
+        else:
+            own = next((c for c in candidates if c.id == form.case_id.data), None)
+            try:
+                proposals.propose_copied_from(member, own, view.case)
+            except proposals.ProposalError as problem:
+                error = str(problem)
+            else:
+                return redirect(url_for("contribute.mine", sent="copied"))
+    return render_template("proposals/copied.html", view=view, form=form, candidates=candidates,
+                           error=error), 400 if error else 200
+
+
+@bp.route("/moderate/proposals/<int:proposal_id>", methods=["GET", "POST"])
+@login_required
+def review(proposal_id: int):
+    member = auth.current_member()
+    proposal = proposals.for_review(member, proposal_id)
+    if proposal is None:
+        abort(404)
+    form = ReviewForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            if request.form.get("action") == "approve":
+                proposals.approve(member, proposal)
+            else:
+                proposals.send_back(member, proposal, form.note.data)
+        except PermissionError:
+            abort(409)
+        except proposals.ProposalError as problem:
+            error = str(problem)
+        else:
+            return redirect(url_for("contribute.queue"))
+    elif request.method == "POST":
+        abort(400)
+    return render_template("proposals/review.html", proposal=proposal, form=form, error=error,
+                           source=proposals.source_case(proposal), confirm=ConfirmForm(),
+                           is_moderator=contributions.is_moderator(member))
