@@ -151,3 +151,15 @@ def test_a_renamed_contributor_is_found_by_the_new_name_only(app, library):
     visitor = app.test_client()
     assert visitor.get("/api/v1/search?q=Capybara").get_json()["total"] == 1
     assert visitor.get(f"/api/v1/search?q={NAMED}").get_json()["total"] == 0
+
+
+@pytest.mark.parametrize("role", [None, "member", "moderator"])
+def test_home_page_counts_follow_the_audience(app, library, make_member, role):
+    import re
+    client = app.test_client()
+    if role:
+        sign_in(client, make_member(f"{role}@example.org", role))
+    counts = re.search(r'<p class="counts">(.*?)</p>', client.get("/").get_data(as_text=True), re.S).group(1)
+    numbers = [int(n) for n in re.findall(r"\d+", counts)]
+    # cases, cities, countries, went-badly lessons (open-case: one, members-only; closed and anon: one each)
+    assert numbers == ([3, 2, 1, 3] if role else [2, 2, 1, 1])

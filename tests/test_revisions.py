@@ -156,3 +156,40 @@ def test_making_a_published_case_members_only_hides_it_from_visitors_at_once(app
     assert visitor.get(f"/cases/{SLUG}").status_code == 404
     assert "jaguarmarker" not in visitor.get("/").get_data(as_text=True)
     assert author.get("/api/v1/search?q=jaguarmarker").get_json()["total"] == 1
+
+
+def test_a_save_that_races_another_in_the_database_is_a_conflict_not_an_overwrite(app, published):
+    from app import db
+    from app.casefiles import read_text, write_text
+    from app.models import Case, Member
+    from app.services import contributions
+    from app.services.library import case_data
+    with app.app_context():
+        editor = db.session().query(Member).filter_by(email="mod@example.org").one()
+        case = db.session().get(Case, published)
+        started_from = case.version
+        data = read_text("form", write_text(case_data(case)))
+        data.summary = "Mine, saved second."
+        # Another worker saves between our check and our UPDATE.
+        with db.fresh_session() as other:
+            theirs = other.get(Case, published)
+            theirs.summary, theirs.updated_at = "Theirs, saved first.", theirs.updated_at
+            other.commit()
+        with pytest.raises(contributions.EditConflict):
+            contributions.save(editor, data, case, started_from)
+    with app.app_context():
+        assert db.session().get(Case, published).summary == "Theirs, saved first."
+
+
+def test_a_second_moderator_deciding_the_same_case_is_told_it_was_decided(people, signed_in):
+    author, first = people["member"], people["moderator"]
+    second = signed_in("mod2@example.org", "moderator")
+    url = "/contribute/new"
+    author.post(url, data={**FORM, "title": "Tweede beslissing", "action": "submit", "csrf_token": csrf_token(author, url)})
+    case_id = int(re.search(r"/moderate/(\d+)", first.get("/moderate").get_data(as_text=True)).group(1))
+    token = csrf_token(second, f"/moderate/{case_id}")  # the second moderator has the page open too
+    first.post(f"/moderate/{case_id}", data={"action": "approve", "note": "",
+                                             "csrf_token": csrf_token(first, f"/moderate/{case_id}")})
+    late = second.post(f"/moderate/{case_id}", data={"action": "send_back", "note": "Te laat", "csrf_token": token})
+    assert late.status_code == 409 and "Someone else got there first" in late.get_data(as_text=True)
+    assert "Te laat" not in author.get("/contribute").get_data(as_text=True)

@@ -23,6 +23,27 @@ def test_in_safe_space_mode_visitors_see_only_the_sign_in_page(closed_app, add_c
     assert client.get("/login").status_code == 200
 
 
+def test_in_safe_space_mode_every_route_sends_visitors_to_sign_in(closed_app, add_case):
+    """Every GET route there is, including ones added later (feeds, sitemap, exports...)."""
+    from app.auth import SAFE_SPACE_OPEN
+    add_case()
+    sample = {"slug": "sample-case", "name": "Utrecht", "code": "nl", "token": "x", "filename": "casebook.css"}
+    client = closed_app.test_client()
+    checked = 0
+    for rule in closed_app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in SAFE_SPACE_OPEN:
+            continue
+        url = rule.build({arg: sample.get(arg, 1) for arg in rule.arguments})[1]
+        response = client.get(url)
+        if url.startswith("/api/"):
+            assert response.status_code == 401, url
+        else:
+            assert response.status_code == 302 and response.headers["Location"] == "/login", url
+        assert "sample" not in response.get_data(as_text=True).lower(), url
+        checked += 1
+    assert checked >= 20
+
+
 def test_in_safe_space_mode_the_api_asks_for_sign_in(closed_app, add_case):
     add_case()
     for url in ("/api/v1/search", "/api/v1/cases/sample-case", "/api/v1/cases/nope"):

@@ -6,27 +6,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import casefiles, db
 from ..casefiles import CaseData, InvalidCase, Problem
 from ..models import Case, Member, utcnow
 from . import indexing, revisions
-from .library import apply_data, case_data, record_change
+from .library import EditConflict, apply_data, case_data, first_save_wins, record_change
 
 MODERATORS = ("moderator", "admin")
 
 
 def is_moderator(member: Member | None) -> bool:
     return member is not None and member.role in MODERATORS
-
-
-class EditConflict(Exception):
-    """Someone saved the case after this editor opened it; their save would overwrite it."""
-
-    def __init__(self, case: Case):
-        super().__init__(f"case {case.id} changed to version {case.version}")
-        self.case = case
 
 
 def may_edit(member: Member | None, case: Case | None) -> bool:
@@ -82,21 +73,17 @@ def save(editor: Member, data: CaseData, case: Case | None = None, base_version:
                     lessons=[])
         session.add(case)
     published = case.is_published
-    if published:
-        revisions.keep_baseline(session, case)
-    case.slug = data.slug
-    if not apply_data(case, data) and case.id is not None:
-        return case  # nothing changed: no new version, no conflict for anyone else
-    case.updated_at = utcnow()
-    if published:
-        record_change(session, case.slug)
-        revisions.record(session, case, "edited", editor)
-    try:
+    with first_save_wins(case):  # the race between our version check and our UPDATE
+        if published:
+            revisions.keep_baseline(session, case)
+        case.slug = data.slug
+        if not apply_data(case, data) and case.id is not None:
+            return case  # nothing changed: no new version, no conflict for anyone else
+        case.updated_at = utcnow()
+        if published:
+            record_change(session, case.slug)
+            revisions.record(session, case, "edited", editor)
         session.commit()
-    except StaleDataError:
-        # Another save won the race between our check and our UPDATE.
-        session.rollback()
-        raise EditConflict(session.get(Case, case.id)) from None
     if published:
         indexing.apply_pending()
     return case
@@ -107,8 +94,9 @@ def submit(author: Member, case: Case) -> None:
         raise PermissionError("cannot submit this case")
     # Drafts may be unfinished; what goes to a moderator must be complete (raises InvalidCase).
     casefiles.read_text("the case", casefiles.write_text(case_data(case)))
-    case.review_state = "submitted"
-    db.session().commit()
+    with first_save_wins(case):
+        case.review_state = "submitted"
+        db.session().commit()
 
 
 def my_cases(member: Member) -> list[Case]:
@@ -125,19 +113,21 @@ def approve(moderator: Member, case: Case) -> None:
     """Publish the case; the index change is written in the same transaction."""
     if not is_moderator(moderator) or case.review_state != "submitted":
         raise PermissionError("cannot approve this case")
-    case.review_state = "published"
-    case.review_note = None
-    case.published_at = case.published_at or utcnow()
-    record_change(db.session(), case.slug)
-    # The first revision holds what the author wrote; it is theirs even though a moderator let it in.
-    revisions.record(db.session(), case, "published", case.author)
-    db.session().commit()
+    with first_save_wins(case):  # two moderators deciding at once: the first decision stands
+        case.review_state = "published"
+        case.review_note = None
+        case.published_at = case.published_at or utcnow()
+        record_change(db.session(), case.slug)
+        # The first revision holds what the author wrote; it is theirs even though a moderator let it in.
+        revisions.record(db.session(), case, "published", case.author)
+        db.session().commit()
     indexing.apply_pending()
 
 
 def send_back(moderator: Member, case: Case, note: str) -> None:
     if not is_moderator(moderator) or case.review_state != "submitted":
         raise PermissionError("cannot send this case back")
-    case.review_state = "returned"
-    case.review_note = (note or "").strip()[:2000]
-    db.session().commit()
+    with first_save_wins(case):
+        case.review_state = "returned"
+        case.review_note = (note or "").strip()[:2000]
+        db.session().commit()

@@ -5,11 +5,14 @@ always catch up with the database, even after a crash between commit and index u
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Iterator
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from .. import casefiles, db
 from ..casefiles import CaseData, InvalidCase, LessonData, Problem
@@ -33,6 +36,26 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+class EditConflict(Exception):
+    """Someone saved the case after this editor opened it; their save would overwrite it."""
+
+    def __init__(self, case: Case):
+        super().__init__(f"case {case.id} changed to version {case.version}")
+        self.case = case
+
+
+@contextmanager
+def first_save_wins(case: Case) -> Iterator[None]:
+    """Two saves of one case racing: the second finds the version moved (StaleDataError) and
+    gets EditConflict, with everything it wrote rolled back."""
+    try:
+        yield
+    except StaleDataError:
+        session = db.session()
+        session.rollback()
+        raise EditConflict(session.get(Case, case.id)) from None
 
 
 def record_change(session: Session, slug: str) -> None:

@@ -14,7 +14,7 @@ from ..audience import Audience, can_see_case
 from ..models import Case, Lesson, Member, Proposal, utcnow
 from . import indexing, revisions
 from .contributions import is_moderator
-from .library import record_change
+from .library import first_save_wins, record_change
 
 MAX_LESSON_CHARS = 5000
 
@@ -97,23 +97,24 @@ def approve(moderator: Member, proposal: Proposal) -> None:
         raise PermissionError("cannot approve this proposal")
     session = db.session()
     case = proposal.case
-    revisions.keep_baseline(session, case)
-    if proposal.kind == "lesson":
-        # An anonymous addition keeps no link to its author on the case; the proposal row keeps it for moderators.
-        contributor = proposal.author_id if proposal.attribution == "named" else None
-        case.lessons.append(Lesson(position=len(case.lessons), kind=proposal.lesson_kind, text=proposal.text,
-                                   visibility=proposal.visibility, contributor_id=contributor))
-        action = "lesson_added"
-    else:
-        if source_case(proposal) is None:
-            raise ProposalError(_("The case it copied no longer exists."))
-        case.copied_from = proposal.copied_from
-        action = "copied_from"
-    case.updated_at = utcnow()
-    proposal.state, proposal.decided_at, proposal.review_note = "approved", utcnow(), None
-    record_change(session, case.slug)
-    revisions.record(session, case, action, proposal.author)
-    session.commit()
+    with first_save_wins(case):
+        revisions.keep_baseline(session, case)
+        if proposal.kind == "lesson":
+            # An anonymous addition keeps no link to its author on the case; the proposal row keeps it for moderators.
+            contributor = proposal.author_id if proposal.attribution == "named" else None
+            case.lessons.append(Lesson(position=len(case.lessons), kind=proposal.lesson_kind, text=proposal.text,
+                                       visibility=proposal.visibility, contributor_id=contributor))
+            action = "lesson_added"
+        else:
+            if source_case(proposal) is None:
+                raise ProposalError(_("The case it copied no longer exists."))
+            case.copied_from = proposal.copied_from
+            action = "copied_from"
+        case.updated_at = utcnow()
+        proposal.state, proposal.decided_at, proposal.review_note = "approved", utcnow(), None
+        record_change(session, case.slug)
+        revisions.record(session, case, action, proposal.author)
+        session.commit()
     indexing.apply_pending()
 
 

@@ -77,11 +77,12 @@ def restore(moderator: Member, case: Case, number: int) -> CaseRevision | None:
     session = db.session()
     data = casefiles.read_text(f"revision {number}", revision.content)
     data.slug = case.slug  # the address stays; a restored title must not move the case
-    library.apply_data(case, data)
-    case.updated_at = utcnow()
-    library.record_change(session, case.slug)
-    new = record(session, case, "restored", moderator, restored_from=number)
-    session.commit()
+    with library.first_save_wins(case):
+        library.apply_data(case, data)
+        case.updated_at = utcnow()
+        library.record_change(session, case.slug)
+        new = record(session, case, "restored", moderator, restored_from=number)
+        session.commit()
     indexing.apply_pending()
     return new
 

@@ -145,8 +145,8 @@ def review(case_id: int):
                 contributions.approve(member, case)
             else:
                 contributions.send_back(member, case, form.note.data)
-        except PermissionError:
-            abort(409)
+        except (PermissionError, contributions.EditConflict):
+            abort(409)  # decided or changed by someone else meanwhile
         return redirect(url_for("contribute.queue"))
     if request.method == "POST":
         abort(400)
@@ -188,6 +188,8 @@ def restore(case_id: int, number: int):
         revisions.restore(member, case, number)
     except LookupError:
         abort(404)
+    except contributions.EditConflict:
+        abort(409)
     return redirect(url_for("contribute.history", case_id=case.id))
 
 

@@ -83,6 +83,20 @@ def method_not_allowed(_error):
     return render_template("errors/error.html", code=405), 405
 
 
+@bp.app_errorhandler(400)
+def bad_request(_error):
+    if request.path.startswith("/api/"):
+        return {"error": "bad_request", "message": "The request could not be understood"}, 400
+    return render_template("errors/error.html", code=400), 400
+
+
+@bp.app_errorhandler(409)
+def conflict(_error):
+    if request.path.startswith("/api/"):
+        return {"error": "conflict", "message": "Changed by someone else meanwhile"}, 409
+    return render_template("errors/error.html", code=409), 409
+
+
 @bp.app_errorhandler(500)
 def server_error(_error):
     if request.path.startswith("/api/"):

@@ -86,8 +86,8 @@ def review(proposal_id: int):
                 proposals.approve(member, proposal)
             else:
                 proposals.send_back(member, proposal, form.note.data)
-        except PermissionError:
-            abort(409)
+        except (PermissionError, contributions.EditConflict):
+            abort(409)  # decided or changed by someone else meanwhile
         except proposals.ProposalError as problem:
             error = str(problem)
         else:
