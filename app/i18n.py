@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from babel import Locale
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, format_datetime, get_locale, gettext, lazy_gettext
 
 from . import vocabulary
@@ -20,7 +20,9 @@ ROLE_LABELS = {"member": lazy_gettext("Member"), "moderator": lazy_gettext("Mode
 
 
 def select_locale() -> str:
-    """The visitor's choice (cookie), else the browser's preference, else English."""
+    """The visitor's choice (cookie), else the browser's preference, else English (also on the command line)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:

@@ -8,6 +8,7 @@ from datetime import timedelta, timezone
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -42,13 +43,13 @@ def normalise_email(email: str) -> str:
 def password_problem(password: str, email: str = "") -> str | None:
     """Why this password is refused, or None when it is acceptable."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+        return _("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
     lowered = password.lower()
     if lowered in _common_passwords() or len(set(lowered)) <= 2:
-        return "This password is too common. Choose another."
+        return _("This password is too common. Choose another.")
     local = normalise_email(email).split("@")[0]
     if local and len(local) >= 4 and local in lowered:
-        return "Do not use your email address in your password."
+        return _("Do not use your email address in your password.")
     return None
 
 
@@ -56,9 +57,9 @@ def _who(name: str, organisation: str) -> tuple[str, str]:
     """Name and organisation as stored: trimmed, within their lengths."""
     name, organisation = (name or "").strip(), (organisation or "").strip()
     if len(name) > MAX_NAME_LENGTH:
-        raise MemberError(f"Use at most {MAX_NAME_LENGTH} characters for the name.")
+        raise MemberError(_("Use at most %(n)s characters for the name.", n=MAX_NAME_LENGTH))
     if len(organisation) > MAX_ORGANISATION_LENGTH:
-        raise MemberError(f"Use at most {MAX_ORGANISATION_LENGTH} characters for the organisation.")
+        raise MemberError(_("Use at most %(n)s characters for the organisation.", n=MAX_ORGANISATION_LENGTH))
     return name, organisation
 
 
@@ -66,15 +67,15 @@ def create_member(email: str, password: str, role: str = "member", *, name: str 
                   organisation: str = "") -> Member:
     email = normalise_email(email)
     if not EMAIL_RE.match(email):
-        raise MemberError("That is not an email address.")
+        raise MemberError(_("That is not an email address."))
     if role not in ROLES:
-        raise MemberError(f"Role must be one of {', '.join(ROLES)}.")
+        raise MemberError(_("Role must be one of %(roles)s.", roles=", ".join(ROLES)))
     if problem := password_problem(password, email):
         raise MemberError(problem)
     name, organisation = _who(name, organisation)
     session = db.session()
     if session.scalar(select(Member).where(func.lower(Member.email) == email)):
-        raise MemberError("A member with this email address already exists.")
+        raise MemberError(_("A member with this email address already exists."))
     member = Member(email=email, password_hash=generate_password_hash(password, method="scrypt"),
                     role=role, name=name, organisation=organisation, session_version=1, created_at=utcnow())
     session.add(member)
@@ -104,7 +105,7 @@ def update_profile(member: Member, name: str, organisation: str) -> None:
     """A member's own name and organisation, as others see them."""
     name, organisation = _who(name, organisation)
     if not name:
-        raise MemberError("Please give your name.")
+        raise MemberError(_("Please give your name."))
     if (member.name, member.organisation) == (name, organisation):
         return
     session = db.session()
@@ -126,7 +127,7 @@ def end_all_sessions(member: Member) -> None:
 
 def change_password(member: Member, current: str, new: str) -> None:
     if not check_password_hash(member.password_hash, current or ""):
-        raise MemberError("Your current password is not right.")
+        raise MemberError(_("Your current password is not right."))
     if problem := password_problem(new, member.email):
         raise MemberError(problem)
     member.password_hash = generate_password_hash(new, method="scrypt")
@@ -154,14 +155,14 @@ def invite(email: str, role: str, inviter: Member | None) -> str:
     """
     email = normalise_email(email)
     if not EMAIL_RE.match(email):
-        raise MemberError("That is not an email address.")
+        raise MemberError(_("That is not an email address."))
     if role not in ROLES:
-        raise MemberError(f"Role must be one of {', '.join(ROLES)}.")
+        raise MemberError(_("Role must be one of %(roles)s.", roles=", ".join(ROLES)))
     if inviter is not None and not may_invite(inviter.role, role):
-        raise MemberError("You may not invite someone with that role.")
+        raise MemberError(_("You may not invite someone with that role."))
     session = db.session()
     if session.scalar(select(Member).where(Member.email == email)):
-        raise MemberError("A member with this email address already exists.")
+        raise MemberError(_("A member with this email address already exists."))
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(Invitation(email=email, role=role, token_hash=_token_hash(token),
@@ -189,9 +190,9 @@ def open_invitation(token: str) -> Invitation | None:
 def accept_invitation(token: str, password: str, name: str = "", organisation: str = "") -> Member:
     invitation = open_invitation(token)
     if invitation is None:
-        raise MemberError("This invitation has expired or was already used.")
+        raise MemberError(_("This invitation has expired or was already used."))
     if not (name or "").strip():
-        raise MemberError("Please give your name.")
+        raise MemberError(_("Please give your name."))
     member = create_member(invitation.email, password, invitation.role, name=name, organisation=organisation)
     invitation.used_at = utcnow()
     db.session().commit()
@@ -257,7 +258,7 @@ def is_admin(member: Member | None) -> bool:
 
 def _check_admin(actor: Member | None) -> None:
     if actor is not None and not is_admin(actor):
-        raise MemberError("Only an admin may manage members.")
+        raise MemberError(_("Only an admin may manage members."))
 
 
 def all_members() -> list[Member]:
@@ -284,16 +285,16 @@ def _keep_an_admin(target: Member) -> None:
     admins = db.session().scalars(select(Member.id).where(Member.role == "admin", Member.disabled_at.is_(None))
                                   .order_by(Member.id).with_for_update()).all()
     if admins == [target.id]:
-        raise MemberError("This is the last active admin. Make another member admin first.")
+        raise MemberError(_("This is the last active admin. Make another member admin first."))
 
 
 def change_role(actor: Member | None, target: Member, role: str) -> None:
     _check_admin(actor)
     if role not in ROLES:
-        raise MemberError(f"Role must be one of {', '.join(ROLES)}.")
+        raise MemberError(_("Role must be one of %(roles)s.", roles=", ".join(ROLES)))
     if target.role == "admin" and role != "admin":
         if actor is not None and actor.id == target.id:
-            raise MemberError("You cannot take away your own admin role. Ask another admin.")
+            raise MemberError(_("You cannot take away your own admin role. Ask another admin."))
         _keep_an_admin(target)
     target.role = role
     db.session().commit()
@@ -303,9 +304,9 @@ def disable_member(actor: Member | None, target: Member) -> None:
     """The member can no longer sign in; their sessions and API tokens stop working at once."""
     _check_admin(actor)
     if actor is not None and actor.id == target.id:
-        raise MemberError("You cannot disable yourself. Ask another admin.")
+        raise MemberError(_("You cannot disable yourself. Ask another admin."))
     if not target.is_active:
-        raise MemberError("This member is already disabled.")
+        raise MemberError(_("This member is already disabled."))
     if target.role == "admin":
         _keep_an_admin(target)
     now = utcnow()
@@ -319,7 +320,7 @@ def disable_member(actor: Member | None, target: Member) -> None:
 def enable_member(actor: Member | None, target: Member) -> None:
     _check_admin(actor)
     if target.is_active:
-        raise MemberError("This member is not disabled.")
+        raise MemberError(_("This member is not disabled."))
     target.disabled_at = None
     db.session().commit()
 
