@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from babel import Locale
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, format_datetime, get_locale, gettext, lazy_gettext
+from flask_babel import Babel, format_date, format_datetime, get_locale, gettext, lazy_gettext
 
 from . import vocabulary
 
@@ -16,6 +16,8 @@ STATUS_LABELS = {
 }
 LESSON_LABELS = {"went_well": lazy_gettext("Went well"), "went_badly": lazy_gettext("Went badly")}
 LANGUAGE_LABELS = {"nl": lazy_gettext("Dutch"), "en": lazy_gettext("English")}
+VISIBILITY_LABELS = {"public": lazy_gettext("Everyone"), "members": lazy_gettext("Members only")}
+ATTRIBUTION_LABELS = {"named": lazy_gettext("Named"), "anonymous": lazy_gettext("Anonymous")}
 ROLE_LABELS = {"member": lazy_gettext("Member"), "moderator": lazy_gettext("Moderator"), "admin": lazy_gettext("Admin")}
 
 
@@ -34,7 +36,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")  # where the alliance meets
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(ui_locale=ui_locale, country_name=country_name, label=label,
-                                 format_datetime=lambda moment: format_datetime(moment, "medium"))
+                                 format_datetime=lambda moment: format_datetime(moment, "medium"),
+                                 format_date=lambda moment: format_date(moment, "long"))
 
 
 def ui_locale() -> str:
@@ -59,4 +62,8 @@ def label(facet: str, value: str) -> str:
         return str(LANGUAGE_LABELS.get(value, value))
     if facet == "role":
         return str(ROLE_LABELS.get(value, value))
+    if facet == "visibility":
+        return str(VISIBILITY_LABELS.get(value, value))
+    if facet == "attribution":
+        return str(ATTRIBUTION_LABELS.get(value, value))
     return value

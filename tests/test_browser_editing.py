@@ -48,7 +48,7 @@ def test_two_tabs_conflict_then_compare_and_restore(live_server, page, make_memb
     assert other_tab.locator(".revisions li").count() == 3  # imported, first tab, second tab
     shot(other_tab, "revisions")
     other_tab.locator(".revisions li").nth(1).locator("text=Show changes").click()
-    assert "First tab was here." in other_tab.inner_text(".diff ins")
+    assert "First tab was here." in other_tab.inner_text(".field-changes ins")
     shot(other_tab, "revision-diff")
     other_tab.go_back()
     other_tab.locator(".revisions li").nth(1).locator("button").click()  # restore the first tab's version

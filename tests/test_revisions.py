@@ -193,3 +193,18 @@ def test_a_second_moderator_deciding_the_same_case_is_told_it_was_decided(people
     late = second.post(f"/moderate/{case_id}", data={"action": "send_back", "note": "Te laat", "csrf_token": token})
     assert late.status_code == 409 and "Someone else got there first" in late.get_data(as_text=True)
     assert "Te laat" not in author.get("/contribute").get_data(as_text=True)
+
+
+def test_changes_are_shown_field_by_field_in_words_a_reader_knows(app):
+    from app.services import revisions
+    old = case_text(themes=["energy-transition"], lessons=[{"kind": "went_badly", "text": "Too slow."}])
+    new = case_text(themes=["energy-transition", "housing"], summary="A longer summary.",
+                    lessons=[{"kind": "went_badly", "text": "Too slow.", "visibility": "members"}])
+    with app.test_request_context():
+        changes = revisions.compare(old, new)
+    assert [c.field for c in changes] == ["summary", "themes", "lessons"]
+    themes = changes[1].lines
+    assert [(l.kind, "".join(p.text for p in l.pieces)) for l in themes] == [("same", "Energy transition"),
+                                                                             ("added", "Housing")]
+    lesson = "".join(p.text for p in changes[2].lines[-1].pieces)
+    assert lesson == "Went badly · Members only: Too slow."

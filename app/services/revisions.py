@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import casefiles, db
+from ..casefiles import CaseData, InvalidCase
+from ..i18n import label
 from ..models import Case, CaseRevision, Member, utcnow
 from . import indexing, library
 
@@ -148,3 +150,65 @@ def diff(old: str, new: str, context: int = CONTEXT_LINES) -> list[Line]:
                 added.append(Line("added", None, j1 + k + 1, pieces))
             lines += removed + added
     return lines
+
+
+# -- Comparing field by field: what a reader calls "the summary changed" ------------------------
+
+# In reading order: what a person notices first comes first.
+FIELDS = ("title", "summary", "city", "country", "themes", "status", "year", "language", "visibility",
+          "attribution", "lessons", "body", "organisations", "sdg_targets", "sources", "contact", "copied_from")
+LABELLED = {"country": "country", "status": "status", "language": "language", "visibility": "visibility",
+            "attribution": "attribution"}
+
+
+@dataclass
+class FieldChange:
+    field: str
+    lines: list[Line]
+
+
+def _field_text(data: CaseData | None, name: str) -> str:
+    """One field as lines of text a person can read (labels in the UI language, one item per line)."""
+    if data is None:
+        return ""
+    value = getattr(data, name)
+    if name == "lessons":
+        return "\n".join(f"{label('lesson', l.kind)} · {label('visibility', l.visibility)}: {l.text}"
+                         for l in value)
+    if name == "themes":
+        return "\n".join(label("theme", t) for t in value)
+    if isinstance(value, list):
+        return "\n".join(value)
+    if value is None:
+        return ""
+    if name in LABELLED:
+        return label(LABELLED[name], value)
+    return str(value).strip()
+
+
+def _parse(content: str) -> CaseData | None:
+    # Leniently: one side of an edit conflict may be an unfinished draft.
+    return casefiles.read_text("revision", content, draft=True) if content else None
+
+
+def compare(old: str, new: str) -> list[FieldChange] | None:
+    """The fields that differ between two `cases/` texts, each with its own diff.
+
+    None when either text no longer reads as a case (the vocabulary changed since): the caller
+    then falls back to the plain line diff.
+    """
+    try:
+        before, after = _parse(old), _parse(new)
+    except InvalidCase:
+        return None
+    changes = []
+    for name in FIELDS:
+        a, b = _field_text(before, name), _field_text(after, name)
+        if a != b:
+            changes.append(FieldChange(name, diff(a, b, context=1 if name == "body" else 100)))
+    return changes
+
+
+def compare_cases(old: CaseData, new: CaseData) -> list[FieldChange]:
+    """compare() for two cases held in memory (the edit conflict page)."""
+    return compare(casefiles.write_text(old), casefiles.write_text(new)) or []

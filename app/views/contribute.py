@@ -117,7 +117,7 @@ def _conflict(form: CaseForm, case, mine) -> dict:
         "by_you": editor is not None and editor.id == member.id,
         # Only moderators learn who else edited (the author may be anonymous to everyone else).
         "by_name": editor.name if editor is not None and contributions.is_moderator(member) else None,
-        "diff": revisions.diff(casefiles.write_text(case_data(case)), casefiles.write_text(mine)),
+        "changes": revisions.compare_cases(case_data(case), mine),
     }
 
 
@@ -169,8 +169,10 @@ def revision(case_id: int, number: int):
     shown = revisions.get(case, number) or abort(404)
     against_number = request.args.get("against", type=int) or number - 1
     against = revisions.get(case, against_number) if against_number != number else None
-    lines = revisions.diff(against.content if against else "", shown.content)
-    return render_template("contribute/revision.html", case=case, revision=shown, against=against, lines=lines,
+    before = against.content if against else ""
+    return render_template("contribute/revision.html", case=case, revision=shown, against=against,
+                           changes=revisions.compare(before, shown.content),
+                           lines=revisions.diff(before, shown.content),
                            all_revisions=revisions.history(case), confirm=ConfirmForm(),
                            may_restore=contributions.is_moderator(auth.current_member()))
 
