@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from functools import partial
+from typing import Callable, Iterator
 from pathlib import Path
 
 from sqlalchemy import select
@@ -124,24 +125,43 @@ def import_path(path: Path) -> ImportReport:
     if not files:
         report.problems.append(Problem(str(path), "path", "no .md case files found"))
         return report
+    for name, outcome, slug, problems in _import_each([(str(f), partial(casefiles.read_file, f)) for f in files]):
+        if problems:
+            report.problems.extend(problems)
+        else:
+            getattr(report, outcome).append(slug)
+    return report
+
+
+def _import_each(files: list[tuple[str, Callable[[], CaseData]]],
+                 editor: Member | None = None) -> Iterator[tuple[str, str | None, str | None, list[Problem]]]:
+    """Read and import each (name, reader) in turn: (name, outcome, slug, problems) for each.
+
+    Each file is its own transaction, so a later failure cannot undo an earlier import; two
+    files with one slug are refused. The indexes catch up once all are done.
+    """
     seen: dict[str, str] = {}
     session = db.session()
-    for file in files:
+    for name, read in files:
         try:
-            data = casefiles.read_file(file)
+            data = read()
         except InvalidCase as exc:
-            report.problems.extend(exc.problems)
+            yield name, None, None, exc.problems
             continue
         if data.slug in seen:
-            report.problems.append(Problem(str(file), "slug", f"{data.slug!r} is also used by {seen[data.slug]}"))
+            yield name, None, None, [Problem(name, "slug", f"{data.slug!r} is also used by {seen[data.slug]}")]
             continue
-        seen[data.slug] = str(file)
-        _case, outcome = save_case(session, data)
-        getattr(report, outcome).append(data.slug)
-        # One transaction per file: a later failure cannot undo an earlier import.
-        session.commit()
+        seen[data.slug] = name
+        try:
+            _case, outcome = save_case(session, data, editor)
+            session.commit()
+        except StaleDataError:  # someone saved this case through the site at the same moment
+            session.rollback()
+            yield name, None, data.slug, [Problem(name, "slug", "was changed by someone else during the import; "
+                                                                "import it again")]
+            continue
+        yield name, outcome, data.slug, []
     indexing.apply_pending()
-    return report
 
 
 def import_text(name: str, text: str, editor: Member | None = None) -> tuple[Case, str]:
@@ -199,26 +219,11 @@ def import_uploads(uploads: list[tuple[str, bytes]], editor: Member | None = Non
     Every file is checked; valid ones are imported even when others fail, each in its own
     transaction, and two files with one slug are refused as the CLI refuses them.
     """
-    outcomes: list[UploadOutcome] = []
-    seen: dict[str, str] = {}
-    session = db.session()
-    for name, content in uploads:
-        result = UploadOutcome(name)
-        outcomes.append(result)
-        try:
-            data = casefiles.read_text(name, upload_text(name, content))
-        except InvalidCase as exc:
-            result.problems = exc.problems
-            continue
-        if data.slug in seen:
-            result.problems = [Problem(name, "slug", f"{data.slug!r} is also used by {seen[data.slug]}")]
-            continue
-        seen[data.slug] = name
-        _case, result.outcome = save_case(session, data, editor)
-        result.slug = data.slug
-        session.commit()
-    indexing.apply_pending()
-    return outcomes
+    def reader(name: str, content: bytes) -> Callable[[], CaseData]:
+        return lambda: casefiles.read_text(name, upload_text(name, content))
+
+    return [UploadOutcome(name, outcome, slug if outcome else None, problems)
+            for name, outcome, slug, problems in _import_each([(n, reader(n, c)) for n, c in uploads], editor)]
 
 
 def export_for(audience: Audience, slug: str) -> str | None:
