@@ -133,3 +133,15 @@ def test_an_unfinished_draft_can_be_saved_but_not_submitted(author):
     text = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "summary: is required" in text and "themes: needs at least one theme" in text
     assert "Draft" in author.get("/contribute").get_data(as_text=True)
+
+
+def test_a_moderator_corrects_a_submitted_case_before_approving_it(app, author, moderator):
+    post_case(author)
+    case_id = re.search(r"/moderate/(\d+)", moderator.get("/moderate").get_data(as_text=True)).group(1)
+    assert f"/contribute/{case_id}/edit" in moderator.get(f"/moderate/{case_id}").get_data(as_text=True)
+    response = post_case(moderator, f"/contribute/{case_id}/edit", action="save", summary="Gecorrigeerde samenvatting.")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/moderate/{case_id}")
+    page = moderator.get(f"/moderate/{case_id}").get_data(as_text=True)
+    assert "Gecorrigeerde samenvatting." in page and "Approve and publish" in page  # still waiting for a decision
+    # The author cannot change it while it is being reviewed.
+    assert author.get(f"/contribute/{case_id}/edit").status_code == 404

@@ -91,10 +91,12 @@ def _edit(case):
                     except contributions.EditConflict as clash:
                         conflict = _conflict(form, clash.case, data)
                     else:
-                        if action == "submit" and not case.is_published:
+                        if action == "submit" and case.review_state in ("draft", "returned"):
                             contributions.submit(member, case)
                         if case.is_published:
                             return redirect(url_for("pages.case", slug=case.slug))
+                        if case.review_state == "submitted" and contributions.is_moderator(member):
+                            return redirect(url_for("contribute.review", case_id=case.id))
                         return redirect(url_for("contribute.mine"))
     status = 409 if conflict else 400 if problems else 200
     return render_template("contribute/edit.html", form=form, case=case, problems=problems, preview=preview,
