@@ -225,8 +225,8 @@ def _lessons(c: _Checker, raw: Any, case_visibility: str) -> list[LessonData]:
     return lessons
 
 
-def read_text(name: str, text: str, draft: bool = False) -> CaseData:
-    """Parse and validate the text of one case file (a draft may be unfinished, see validate)."""
+def read_text(name: str, text: str) -> CaseData:
+    """Parse and validate the text of one case file."""
     try:
         post = frontmatter.loads(text)
     except yaml.YAMLError as exc:
@@ -237,7 +237,7 @@ def read_text(name: str, text: str, draft: bool = False) -> CaseData:
         raise InvalidCase([Problem(name, "front matter", f"cannot be read: {exc}")]) from exc
     if not post.metadata:
         raise InvalidCase([Problem(name, "front matter", "missing: the file must start with --- and YAML keys")])
-    return validate(name, dict(post.metadata), post.content, draft=draft)
+    return validate(name, dict(post.metadata), post.content)
 
 
 def read_file(path: Path) -> CaseData:

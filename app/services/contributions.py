@@ -72,13 +72,14 @@ def save(editor: Member, data: CaseData, case: Case | None = None, base_version:
         case = Case(slug=data.slug, author_id=editor.id, review_state="draft", created_at=now, updated_at=now,
                     lessons=[])
         session.add(case)
+    elif case_data(case) == data:
+        return case  # nothing changed: no new version, no conflict for anyone else
     published = case.is_published
     with first_save_wins(case):  # the race between our version check and our UPDATE
         if published:
             revisions.keep_baseline(session, case)
         case.slug = data.slug
-        if not apply_data(case, data) and case.id is not None:
-            return case  # nothing changed: no new version, no conflict for anyone else
+        apply_data(case, data)
         case.updated_at = utcnow()
         if published:
             record_change(session, case.slug)

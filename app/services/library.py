@@ -64,18 +64,15 @@ def record_change(session: Session, slug: str) -> None:
     session.add(IndexChange(slug=slug, changed_at=utcnow()))
 
 
-def apply_data(case: Case, data: CaseData) -> bool:
-    """Copy data onto the case; True when anything changed."""
-    changed = False
+def apply_data(case: Case, data: CaseData) -> None:
+    """Copy data onto the case (callers compare with case_data first to learn whether it changes)."""
     for name in CASE_FIELDS:
         if getattr(case, name) != getattr(data, name):
             setattr(case, name, getattr(data, name))
-            changed = True
     lessons = [(l.kind, l.text, l.visibility) for l in data.lessons]
+    # Lessons are replaced only when they differ, so who added an unchanged lesson is kept.
     if [(l.kind, l.text, l.visibility) for l in case.lessons] != lessons:
         case.lessons = [Lesson(position=i, kind=k, text=t, visibility=v) for i, (k, t, v) in enumerate(lessons)]
-        changed = True
-    return changed
 
 
 def save_case(session: Session, data: CaseData, editor: Member | None = None) -> tuple[Case, str]:
@@ -84,8 +81,8 @@ def save_case(session: Session, data: CaseData, editor: Member | None = None) ->
     The caller commits; the index change and the new revision are part of the same transaction.
     """
     case = session.scalar(select(Case).where(Case.slug == data.slug))
-    if case is not None:
-        revisions.keep_baseline(session, case)
+    if case is not None and case_data(case) == data:
+        return case, "unchanged"
     if case is None:
         now = utcnow()
         case = Case(slug=data.slug, published_at=now, created_at=now, lessons=[])
@@ -93,11 +90,11 @@ def save_case(session: Session, data: CaseData, editor: Member | None = None) ->
         case.updated_at = now
         session.add(case)
         outcome = "created"
-    elif apply_data(case, data):
+    else:
+        revisions.keep_baseline(session, case)
+        apply_data(case, data)
         case.updated_at = utcnow()
         outcome = "updated"
-    else:
-        return case, "unchanged"
     if case.published_at is None:  # an import publishes a draft of the same name, too
         case.published_at = utcnow()
         case.review_state = "published"

@@ -9,7 +9,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import casefiles, db
@@ -64,11 +64,6 @@ def history(case: Case) -> list[CaseRevision]:
 def get(case: Case, number: int) -> CaseRevision | None:
     return db.session().scalar(select(CaseRevision).where(CaseRevision.case_id == case.id,
                                                           CaseRevision.number == number))
-
-
-def count(case: Case) -> int:
-    return db.session().scalar(select(func.count()).select_from(CaseRevision)
-                               .where(CaseRevision.case_id == case.id)) or 0
 
 
 def restore(moderator: Member, case: Case, number: int) -> CaseRevision | None:
@@ -187,28 +182,26 @@ def _field_text(data: CaseData | None, name: str) -> str:
 
 
 def _parse(content: str) -> CaseData | None:
-    # Leniently: one side of an edit conflict may be an unfinished draft.
-    return casefiles.read_text("revision", content, draft=True) if content else None
+    return casefiles.read_text("revision", content) if content else None
 
 
 def compare(old: str, new: str) -> list[FieldChange] | None:
-    """The fields that differ between two `cases/` texts, each with its own diff.
+    """The fields that differ between two `cases/` texts (an empty text: nothing yet).
 
     None when either text no longer reads as a case (the vocabulary changed since): the caller
     then falls back to the plain line diff.
     """
     try:
-        before, after = _parse(old), _parse(new)
+        return compare_data(_parse(old), _parse(new))
     except InvalidCase:
         return None
+
+
+def compare_data(before: CaseData | None, after: CaseData) -> list[FieldChange]:
+    """The fields that differ between two cases, each with its own diff."""
     changes = []
     for name in FIELDS:
         a, b = _field_text(before, name), _field_text(after, name)
         if a != b:
             changes.append(FieldChange(name, diff(a, b, context=1 if name == "body" else 100)))
     return changes
-
-
-def compare_cases(old: CaseData, new: CaseData) -> list[FieldChange]:
-    """compare() for two cases held in memory (the edit conflict page)."""
-    return compare(casefiles.write_text(old), casefiles.write_text(new)) or []

@@ -119,7 +119,7 @@ def _conflict(form: CaseForm, case, mine) -> dict:
         "by_you": editor is not None and editor.id == member.id,
         # Only moderators learn who else edited (the author may be anonymous to everyone else).
         "by_name": editor.name if editor is not None and contributions.is_moderator(member) else None,
-        "changes": revisions.compare_cases(case_data(case), mine),
+        "changes": revisions.compare_data(case_data(case), mine),
     }
 
 
