@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: install run test bench browser translations clean-index
+.PHONY: install run dev test bench load browser translations clean-index
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,14 @@ run: install
 	$(FLASK) init-db
 	$(FLASK) import-cases cases
 	$(FLASK) check-index
-	$(FLASK) run --port $(PORT)
+	PORT=$(PORT) $(BIN)/gunicorn 'app:create_app()'
+
+# Flask's development server with the reloader, for working on the code.
+dev: install
+	$(FLASK) init-db
+	$(FLASK) import-cases cases
+	$(FLASK) check-index
+	$(FLASK) run --debug --port $(PORT)
 
 # Debian's Chromium for the real-browser test (needs root; skipped otherwise).
 browser:
