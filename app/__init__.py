@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config, db, i18n
+from . import config, db, errors, i18n
 from .search.store import IndexStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                                  viewing_as_public=auth.viewing_as_public, current_member=auth.current_member,
                                  search_url=search_url, toggle_filter_url=toggle_filter_url)
     security.init_app(app)
+    errors.init_app(app)
     forms.init_app(app)
     limits.init_app(app, auth_views.bp)
     auth.init_app(app)

@@ -18,19 +18,3 @@ class Audience(Enum):
     @property
     def is_member(self) -> bool:
         return self is not Audience.ANONYMOUS
-
-
-def can_see_case(audience: Audience, case) -> bool:
-    """Whether this audience may know the case exists. Fail closed on anything unexpected."""
-    if case is None or not case.is_published:
-        return False
-    if case.visibility == "public":
-        return True
-    return case.visibility == "members" and audience.is_member
-
-
-def can_see_lesson(audience: Audience, lesson) -> bool:
-    if lesson.visibility == "public":
-        return True
-    return lesson.visibility == "members" and audience.is_member
-

@@ -1,11 +1,15 @@
 """Who is asking: sign-in with Flask-Login (the only module that knows it)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from . import policy
 from .audience import Audience
 from .models import Member
+from .policy import Actor
 from .services import members
 
 login_manager = LoginManager()
@@ -61,6 +65,7 @@ def _load_from_token(req) -> SignedIn | None:
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    app.jinja_env.globals.update(can=can)
 
     @app.before_request
     def _reject_bad_tokens():
@@ -93,11 +98,23 @@ def current_member() -> Member | None:
     return current_user.member if current_user.is_authenticated else None
 
 
+def current_actor() -> Actor:
+    """Who is asking, as they read the site: a member "viewing as public" reads as a visitor."""
+    return Actor(member=current_member(), as_public=viewing_as_public())
+
+
+def acting_actor() -> Actor:
+    """The signed-in member acting as themselves: their workspace ignores "view as public"."""
+    return Actor(member=current_member())
+
+
 def current_audience() -> Audience:
-    member = current_member()
-    if member is None or viewing_as_public():
-        return Audience.ANONYMOUS
-    return Audience(member.role)
+    return current_actor().audience
+
+
+def can(action: str, obj: Any = None) -> bool:
+    """For templates: may the member acting as themselves do this? (the answer, not the rule)"""
+    return policy.can(acting_actor(), action, obj)
 
 
 def viewing_as_public() -> bool:

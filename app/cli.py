@@ -11,12 +11,14 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from . import db
+from .errors import DomainError
 from .models import Member
+from .policy import SYSTEM
 from .services import indexing, library, members
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, import_cases, reindex, check_index, export_case, user):
+    for command in (init_db, import_cases, reindex, check_index, export_case, export_cases, user):
         app.cli.add_command(command)
 
 
@@ -83,13 +85,22 @@ def export_case(slug: str) -> None:
     click.echo(text, nl=False)
 
 
+@click.command("export-cases")
+@with_appcontext
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export_cases(folder: Path) -> None:
+    """Write every published case as FOLDER/<slug>.md; `import-cases FOLDER` reads them back unchanged."""
+    written = library.export_all(folder)
+    click.echo(f"Wrote {len(written)} case file(s) to {folder}.")
+
+
 @contextmanager
 def _refused(outcome: str) -> Iterator[None]:
-    """A member rule said no: tell why on stderr and exit 1."""
+    """A rule said no: tell why on stderr and exit 1."""
     try:
         yield
-    except members.MemberError as problem:
-        click.echo(f"{outcome}: {problem}", err=True)
+    except DomainError as problem:
+        click.echo(f"{outcome}: {problem.message or problem.code}", err=True)
         sys.exit(1)
 
 
@@ -127,7 +138,7 @@ def create_user(email: str, role: str, name: str, organisation: str) -> None:
 def invite_user(email: str, role: str) -> None:
     """Invite someone; prints the link (valid 14 days, works once)."""
     with _refused("Not invited"):
-        token = members.invite(email, role, inviter=None)
+        token = members.invite(SYSTEM, email, role)
     click.echo(f"{current_app.config['BASE_URL']}/invite/{token}")
 
 
@@ -149,7 +160,7 @@ def user_role(email: str, role: str) -> None:
     """Give a member another role (the last active admin stays admin)."""
     member = _member_or_exit(email)
     with _refused("Role not changed"):
-        members.change_role(None, member, role)
+        members.change_role(SYSTEM, member, role)
     click.echo(f"{member.email} is now {member.role}.")
 
 
@@ -160,7 +171,7 @@ def user_disable(email: str) -> None:
     """Stop a member from signing in; ends their sessions and API tokens at once."""
     member = _member_or_exit(email)
     with _refused("Not disabled"):
-        members.disable_member(None, member)
+        members.disable_member(SYSTEM, member)
     click.echo(f"Disabled {member.email}: signed out everywhere, API tokens no longer work.")
 
 
@@ -171,5 +182,5 @@ def user_enable(email: str) -> None:
     """Let a disabled member sign in again."""
     member = _member_or_exit(email)
     with _refused("Not enabled"):
-        members.enable_member(None, member)
+        members.enable_member(SYSTEM, member)
     click.echo(f"Enabled {member.email}: they can sign in again.")

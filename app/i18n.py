@@ -18,6 +18,15 @@ LESSON_LABELS = {"went_well": lazy_gettext("Went well"), "went_badly": lazy_gett
 LANGUAGE_LABELS = {"nl": lazy_gettext("Dutch"), "en": lazy_gettext("English")}
 VISIBILITY_LABELS = {"public": lazy_gettext("Everyone"), "members": lazy_gettext("Members only")}
 ATTRIBUTION_LABELS = {"named": lazy_gettext("Named"), "anonymous": lazy_gettext("Anonymous")}
+AUDIT_LABELS = {
+    "case.approve": lazy_gettext("Approved a case"), "case.send_back": lazy_gettext("Sent a case back"),
+    "case.edit": lazy_gettext("Edited someone else's case"), "case.delete": lazy_gettext("Deleted a case"),
+    "case.import": lazy_gettext("Imported a case file"), "revision.restore": lazy_gettext("Restored a revision"),
+    "proposal.approve": lazy_gettext("Approved an addition"), "proposal.send_back": lazy_gettext("Sent an addition back"),
+    "member.create": lazy_gettext("Created a member"), "member.role": lazy_gettext("Changed a role"),
+    "member.disable": lazy_gettext("Disabled a member"), "member.enable": lazy_gettext("Enabled a member"),
+    "invitation.create": lazy_gettext("Invited someone"), "invitation.revoke": lazy_gettext("Revoked an invitation"),
+}
 ROLE_LABELS = {"member": lazy_gettext("Member"), "moderator": lazy_gettext("Moderator"), "admin": lazy_gettext("Admin")}
 
 
@@ -66,4 +75,6 @@ def label(facet: str, value: str) -> str:
         return str(VISIBILITY_LABELS.get(value, value))
     if facet == "attribution":
         return str(ATTRIBUTION_LABELS.get(value, value))
+    if facet == "audit":
+        return str(AUDIT_LABELS.get(value, value))
     return value

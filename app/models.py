@@ -38,7 +38,7 @@ class Case(Base):
     sdg_targets: Mapped[list[str]] = mapped_column(JSON, default=list)
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     # None until a moderator approves it (imported cases are published at once).
-    published_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
     # draft -> submitted -> published, or submitted -> returned (with a note) -> submitted ...
     review_state: Mapped[str] = mapped_column(String(12), default="published")
     review_note: Mapped[Optional[str]] = mapped_column(Text)
@@ -223,3 +223,29 @@ class Proposal(Base):
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.kind} {self.state}>"
+
+
+class AuditEntry(Base):
+    """What a moderator or admin did (approve, send back, restore, delete, import, roles, invitations).
+
+    Written in the same transaction as the deed. Labels are copies, so an entry still reads
+    right after the member or the case is gone.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # None for the command line, which acts with the server's own authority.
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    actor_label: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[Optional[int]] = mapped_column(Integer)
+    target_label: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[Optional[Member]] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<AuditEntry {self.id} {self.action}>"

@@ -28,18 +28,15 @@ def library(app, add_case, make_member):
     make_member("named@example.org")
     make_member("quiet@example.org")
     with app.app_context():
-        from app import db
         from app.models import Case, Member
-        from app.services import indexing, library as library_service
-        session = db.session()
-        for slug, email, name in (("open-case", "named@example.org", NAMED),
-                                  ("anon-case", "quiet@example.org", ANONYMOUS)):
-            author = session.query(Member).filter_by(email=email).one()
-            author.name, author.organisation = f"{name} Person", f"{name} Gemeente"
-            session.query(Case).filter_by(slug=slug).one().author_id = author.id
-            library_service.record_change(session, slug)
-        session.commit()
-        indexing.apply_pending()
+        from app.services.unit_of_work import unit_of_work
+        with unit_of_work() as uow:
+            for slug, email, name in (("open-case", "named@example.org", NAMED),
+                                      ("anon-case", "quiet@example.org", ANONYMOUS)):
+                author = uow.session.query(Member).filter_by(email=email).one()
+                author.name, author.organisation = f"{name} Person", f"{name} Gemeente"
+                uow.session.query(Case).filter_by(slug=slug).one().author_id = author.id
+                uow.search_must_look_at(slug)
 
 
 def seen(client, word: str) -> bool:

@@ -162,8 +162,10 @@ def test_a_save_that_races_another_in_the_database_is_a_conflict_not_an_overwrit
     from app import db
     from app.casefiles import read_text, write_text
     from app.models import Case, Member
+    from app.errors import Conflict
+    from app.policy import acting_as
     from app.services import contributions
-    from app.services.library import case_data
+    from app.services.content import case_data
     with app.app_context():
         editor = db.session().query(Member).filter_by(email="mod@example.org").one()
         case = db.session().get(Case, published)
@@ -175,8 +177,8 @@ def test_a_save_that_races_another_in_the_database_is_a_conflict_not_an_overwrit
             theirs = other.get(Case, published)
             theirs.summary, theirs.updated_at = "Theirs, saved first.", theirs.updated_at
             other.commit()
-        with pytest.raises(contributions.EditConflict):
-            contributions.save(editor, data, case, started_from)
+        with pytest.raises(Conflict):
+            contributions.save(acting_as(editor), data, case, started_from)
     with app.app_context():
         assert db.session().get(Case, published).summary == "Theirs, saved first."
 

@@ -92,9 +92,10 @@ def test_turning_a_case_members_only_removes_it_from_anonymous_search_at_once(cl
 
 
 def test_a_deleted_case_leaves_no_trace_in_suggestions(app, client, add_case):
+    from app.policy import SYSTEM
     from app.services import library
     add_case(slug="gone", title="Gone pelicanmarker")
     with app.app_context():
-        assert library.delete_case("gone")
+        library.delete_case(SYSTEM, library.deletable_case(SYSTEM, slug="gone"))
     assert client.get("/api/v1/search?q=pelicanmarker").get_json()["total"] == 0
     assert client.get("/api/v1/search?q=pelicanmarkr").get_json()["suggestion"] is None

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import db
-from ..audience import Audience, can_see_case, can_see_lesson
+from ..audience import Audience
+from ..policy import case_visible, contributor_visible, lesson_visible
 from ..models import Case, Lesson, Member
 from ..search.store import IndexMissing
 from ..search import querying
@@ -38,7 +39,7 @@ class CaseView:
 
 
 def _visible(audience: Audience, cases) -> list[Case]:
-    return [c for c in cases if can_see_case(audience, c)]
+    return [c for c in cases if case_visible(audience, c)]
 
 
 def _published():
@@ -46,7 +47,7 @@ def _published():
 
 
 def _audience_filter(stmt, audience: Audience):
-    # The SQL pre-filter mirrors can_see_case; the Python check after it is the one that decides.
+    # The SQL pre-filter mirrors case_visible; the Python check after it is the one that decides.
     return stmt if audience.is_member else stmt.where(Case.visibility == "public")
 
 
@@ -54,15 +55,15 @@ def get_case(audience: Audience, slug: str, with_related: bool = True) -> CaseVi
     """The case as this audience sees it, or None: unseen and missing look exactly alike."""
     session = db.session()
     case = session.scalar(select(Case).where(Case.slug == slug).options(selectinload(Case.lessons)))
-    if not can_see_case(audience, case):
+    if not case_visible(audience, case):
         return None
     source = session.scalar(select(Case).where(Case.slug == case.copied_from)) if case.copied_from else None
     copies = session.scalars(_audience_filter(_published().where(Case.copied_from == case.slug), audience)
                              .order_by(Case.title)).all()
     return CaseView(
         case=case,
-        lessons=[l for l in case.lessons if can_see_lesson(audience, l)],
-        copied_from=source if can_see_case(audience, source) else None,
+        lessons=[l for l in case.lessons if lesson_visible(audience, l)],
+        copied_from=source if case_visible(audience, source) else None,
         copied_in=_visible(audience, copies),
         related=related_cases(audience, case) if with_related else [],
         contributor=contributor_for(audience, case),
@@ -71,11 +72,7 @@ def get_case(audience: Audience, slug: str, with_related: bool = True) -> CaseVi
 
 def contributor_for(audience: Audience, case: Case) -> Member | None:
     """The contributor as this audience may see them: an anonymous case names no one but to moderators."""
-    if case.author is None:
-        return None
-    if case.attribution == "named" or audience in (Audience.MODERATOR, Audience.ADMIN):
-        return case.author
-    return None
+    return case.author if contributor_visible(audience, case) else None
 
 
 def cases_by_slug(audience: Audience, slugs: list[str]) -> list[Case]:
@@ -83,7 +80,7 @@ def cases_by_slug(audience: Audience, slugs: list[str]) -> list[Case]:
     if not slugs:
         return []
     found = {c.slug: c for c in db.session().scalars(select(Case).where(Case.slug.in_(slugs)))}
-    return [found[s] for s in slugs if s in found and can_see_case(audience, found[s])]
+    return [found[s] for s in slugs if s in found and case_visible(audience, found[s])]
 
 
 def related_cases(audience: Audience, case: Case) -> list[Case]:

@@ -11,7 +11,8 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import selectinload
 
 from .. import db
-from ..audience import Audience, can_see_case, can_see_lesson
+from ..audience import Audience
+from ..policy import case_visible, lesson_visible
 from ..i18n import country_name
 from ..models import Case, IndexChange
 from ..rendering import plain_text
@@ -30,9 +31,9 @@ def store() -> IndexStore:
 def document_for(case: Case | None, index_name: str) -> IndexDocument | None:
     """What the index for this audience holds of the case; None when the audience may not see it."""
     audience = AUDIENCE_OF_INDEX[index_name]
-    if not can_see_case(audience, case):
+    if not case_visible(audience, case):
         return None
-    lessons = [l for l in case.lessons if can_see_lesson(audience, l)]
+    lessons = [l for l in case.lessons if lesson_visible(audience, l)]
     lessons_text = "\n".join(plain_text(l.text) for l in lessons)
     summary = plain_text(case.summary)
     body = plain_text(case.body)

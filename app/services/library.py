@@ -1,30 +1,28 @@
-"""Changing the library: saving and deleting cases, importing and exporting `cases/` files.
+"""Changing the library: importing and exporting `cases/` files, deleting cases, restoring revisions.
 
-Every change writes an IndexChange row in the same transaction, so the search indexes can
-always catch up with the database, even after a crash between commit and index update.
+Every change goes through the unit of work, which writes the change-log row, the revision
+and the audit entry in the same transaction, commits, and then updates the search index.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable, Iterator
 from pathlib import Path
+from typing import Callable, Iterator
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import selectinload
 
 from .. import casefiles, db
-from ..casefiles import CaseData, InvalidCase, LessonData, Problem
-from ..models import Case, IndexChange, Lesson, Member, utcnow
-from . import indexing, revisions
 from ..audience import Audience
+from ..casefiles import CaseData, InvalidCase, LessonData, Problem
+from ..errors import Conflict, NotFound
+from ..models import Case, Member, utcnow
+from ..policy import SYSTEM, Actor, can, require
 from . import cases as reading
-
-CASE_FIELDS = ("title", "summary", "body", "city", "country", "language", "visibility",
-               "attribution", "status", "year", "copied_from", "contact", "themes",
-               "organisations", "sdg_targets", "sources")
+from . import revisions
+from .content import apply_data, case_data
+from .unit_of_work import UnitOfWork, unit_of_work
 
 
 @dataclass
@@ -39,90 +37,56 @@ class ImportReport:
         return not self.problems
 
 
-class EditConflict(Exception):
-    """Someone saved the case after this editor opened it; their save would overwrite it."""
-
-    def __init__(self, case: Case):
-        super().__init__(f"case {case.id} changed to version {case.version}")
-        self.case = case
-
-
-@contextmanager
-def first_save_wins(case: Case) -> Iterator[None]:
-    """Two saves of one case racing: the second finds the version moved (StaleDataError) and
-    gets EditConflict, with everything it wrote rolled back."""
-    try:
-        yield
-    except StaleDataError:
-        session = db.session()
-        session.rollback()
-        raise EditConflict(session.get(Case, case.id)) from None
-
-
-def record_change(session: Session, slug: str) -> None:
-    """Log that search must look at this case again; part of the caller's transaction."""
-    session.add(IndexChange(slug=slug, changed_at=utcnow()))
-
-
-def apply_data(case: Case, data: CaseData) -> None:
-    """Copy data onto the case (callers compare with case_data first to learn whether it changes)."""
-    for name in CASE_FIELDS:
-        if getattr(case, name) != getattr(data, name):
-            setattr(case, name, getattr(data, name))
-    lessons = [(l.kind, l.text, l.visibility) for l in data.lessons]
-    # Lessons are replaced only when they differ, so who added an unchanged lesson is kept.
-    if [(l.kind, l.text, l.visibility) for l in case.lessons] != lessons:
-        case.lessons = [Lesson(position=i, kind=k, text=t, visibility=v) for i, (k, t, v) in enumerate(lessons)]
-
-
-def save_case(session: Session, data: CaseData, editor: Member | None = None) -> tuple[Case, str]:
-    """Create or update a published case by slug: 'created', 'updated' or 'unchanged'.
-
-    The caller commits; the index change and the new revision are part of the same transaction.
-    """
+def _store(uow: UnitOfWork, data: CaseData, editor: Member | None, author: Member | None) -> tuple[Case, str]:
+    """Create or update a published case by slug: 'created', 'updated' or 'unchanged'."""
+    session = uow.session
     case = session.scalar(select(Case).where(Case.slug == data.slug))
-    if case is not None and case_data(case) == data:
+    if case is not None and case_data(case) == data and (author is None or case.author_id == author.id):
         return case, "unchanged"
     if case is None:
         now = utcnow()
         case = Case(slug=data.slug, published_at=now, created_at=now, lessons=[])
         apply_data(case, data)
-        case.updated_at = now
-        session.add(case)
+        uow.added(case)
         outcome = "created"
     else:
-        revisions.keep_baseline(session, case)
+        uow.before_change(case)
         apply_data(case, data)
-        case.updated_at = utcnow()
         outcome = "updated"
+    if author is not None:
+        case.author_id = author.id
     if case.published_at is None:  # an import publishes a draft of the same name, too
         case.published_at = utcnow()
         case.review_state = "published"
-    record_change(session, data.slug)
-    revisions.record(session, case, "imported", editor)
+    uow.changed(case, "imported", editor)
     return case, outcome
 
 
-def delete_case(slug: str) -> bool:
-    session = db.session()
-    case = session.scalar(select(Case).where(Case.slug == slug))
-    if case is None:
-        return False
-    session.delete(case)
-    record_change(session, slug)
-    session.commit()
-    indexing.apply_pending()
-    return True
+def _audit_import(uow: UnitOfWork, case: Case, outcome: str, source: str) -> None:
+    if outcome != "unchanged":
+        uow.audit("case.import", "case", case.id, case.slug, f"{outcome} from {source}")
 
 
-def import_path(path: Path) -> ImportReport:
+def import_text(name: str, text: str, actor: Actor = SYSTEM, author: Member | None = None) -> tuple[Case, str]:
+    """Import one case file's text; raises InvalidCase naming every problem."""
+    require(actor, "cases.import")
+    data = casefiles.read_text(name, text)
+    with unit_of_work(actor) as uow:
+        case, outcome = _store(uow, data, actor.acting, author)
+        _audit_import(uow, case, outcome, name)
+    return case, outcome
+
+
+def import_path(path: Path, actor: Actor = SYSTEM, author: Member | None = None) -> ImportReport:
     """Import every case file at PATH; valid files are imported even when others fail."""
+    require(actor, "cases.import")
     report = ImportReport()
     files = casefiles.case_files(path)
     if not files:
         report.problems.append(Problem(str(path), "path", "no .md case files found"))
         return report
-    for name, outcome, slug, problems in _import_each([(str(f), partial(casefiles.read_file, f)) for f in files]):
+    readers = [(str(f), partial(casefiles.read_file, f)) for f in files]
+    for _name, outcome, slug, problems in _import_each(readers, actor, author):
         if problems:
             report.problems.extend(problems)
         else:
@@ -130,15 +94,14 @@ def import_path(path: Path) -> ImportReport:
     return report
 
 
-def _import_each(files: list[tuple[str, Callable[[], CaseData]]],
-                 editor: Member | None = None) -> Iterator[tuple[str, str | None, str | None, list[Problem]]]:
+def _import_each(files: list[tuple[str, Callable[[], CaseData]]], actor: Actor,
+                 author: Member | None = None) -> Iterator[tuple[str, str | None, str | None, list[Problem]]]:
     """Read and import each (name, reader) in turn: (name, outcome, slug, problems) for each.
 
-    Each file is its own transaction, so a later failure cannot undo an earlier import; two
-    files with one slug are refused. The indexes catch up once all are done.
+    Each file is its own unit of work, so a later failure cannot undo an earlier import; two
+    files with one slug are refused.
     """
     seen: dict[str, str] = {}
-    session = db.session()
     for name, read in files:
         try:
             data = read()
@@ -150,31 +113,14 @@ def _import_each(files: list[tuple[str, Callable[[], CaseData]]],
             continue
         seen[data.slug] = name
         try:
-            _case, outcome = save_case(session, data, editor)
-            session.commit()
-        except StaleDataError:  # someone saved this case through the site at the same moment
-            session.rollback()
+            with unit_of_work(actor) as uow:
+                case, outcome = _store(uow, data, actor.acting, author)
+                _audit_import(uow, case, outcome, name)
+        except Conflict:  # someone saved this case through the site at the same moment
             yield name, None, data.slug, [Problem(name, "slug", "was changed by someone else during the import; "
                                                                 "import it again")]
             continue
         yield name, outcome, data.slug, []
-    indexing.apply_pending()
-
-
-def import_text(name: str, text: str, editor: Member | None = None) -> tuple[Case, str]:
-    data = casefiles.read_text(name, text)
-    session = db.session()
-    case, outcome = save_case(session, data, editor)
-    session.commit()
-    indexing.apply_pending()
-    return case, outcome
-
-
-def case_data(case: Case) -> CaseData:
-    return CaseData(
-        slug=case.slug, lessons=[LessonData(l.kind, l.text, l.visibility) for l in case.lessons],
-        **{name: getattr(case, name) for name in CASE_FIELDS},
-    )
 
 
 def export_case(slug: str) -> str | None:
@@ -183,9 +129,26 @@ def export_case(slug: str) -> str | None:
     return casefiles.write_text(case_data(case)) if case else None
 
 
-# --- Importing uploads, exporting for an audience, deleting with permission -------------------
+def export_all(folder: Path) -> list[str]:
+    """Every published case as `<slug>.md` in FOLDER; returns the slugs written.
 
-UNPUBLISHED_STATES = ("draft", "returned", "submitted")
+    A folder that `import-cases` reads back unchanged. Unpublished drafts stay out (an import
+    publishes what it reads); `pg_dump` keeps them, with members and history.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    cases = db.session().scalars(select(Case).where(Case.published_at.is_not(None))
+                                 .options(selectinload(Case.lessons)).order_by(Case.slug))
+    for case in cases:
+        target = folder / f"{case.slug}.md"
+        tmp = target.with_suffix(".md.tmp")
+        tmp.write_text(casefiles.write_text(case_data(case)), encoding="utf-8")
+        tmp.replace(target)  # a reader never sees half a file
+        written.append(case.slug)
+    return written
+
+
+# --- Importing uploads, exporting for an audience, deleting with permission -------------------
 
 
 @dataclass
@@ -210,17 +173,15 @@ def upload_text(name: str, content: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def import_uploads(uploads: list[tuple[str, bytes]], editor: Member | None = None) -> list[UploadOutcome]:
-    """Import uploaded case files as `import-cases` imports a folder, reporting each file.
+def import_uploads(uploads: list[tuple[str, bytes]], actor: Actor) -> list[UploadOutcome]:
+    """Import uploaded case files as `import-cases` imports a folder, reporting each file."""
+    require(actor, "cases.import")
 
-    Every file is checked; valid ones are imported even when others fail, each in its own
-    transaction, and two files with one slug are refused as the CLI refuses them.
-    """
     def reader(name: str, content: bytes) -> Callable[[], CaseData]:
         return lambda: casefiles.read_text(name, upload_text(name, content))
 
     return [UploadOutcome(name, outcome, slug if outcome else None, problems)
-            for name, outcome, slug, problems in _import_each([(n, reader(n, c)) for n, c in uploads], editor)]
+            for name, outcome, slug, problems in _import_each([(n, reader(n, c)) for n, c in uploads], actor)]
 
 
 def export_for(audience: Audience, slug: str) -> str | None:
@@ -238,27 +199,35 @@ def export_for(audience: Audience, slug: str) -> str | None:
     return casefiles.write_text(data)
 
 
-def may_delete_case(member: Member | None, case: Case | None) -> bool:
-    """Moderators delete any case; an author deletes their own case while it is unpublished."""
-    from .contributions import is_moderator  # contributions imports this module
-
-    if member is None or case is None:
-        return False
-    if is_moderator(member):
-        return True
-    return (case.author_id is not None and case.author_id == member.id
-            and not case.is_published and case.review_state in UNPUBLISHED_STATES)
-
-
-def delete_case_as(member: Member | None, case: Case | None) -> None:
-    """Delete the case for this member; PermissionError when they may not."""
-    if not may_delete_case(member, case):
-        raise PermissionError("not yours to delete")
-    delete_case(case.slug)
-
-
-def deletable_case(member: Member | None, *, slug: str | None = None, case_id: int | None = None) -> Case | None:
-    """The case by slug or id when this member may delete it; None looks exactly like missing."""
+def deletable_case(actor: Actor, *, slug: str | None = None, case_id: int | None = None) -> Case:
+    """The case by slug or id when this actor may delete it; NotFound looks exactly like missing."""
     where = Case.slug == slug if slug is not None else Case.id == case_id
     case = db.session().scalar(select(Case).where(where))
-    return case if may_delete_case(member, case) else None
+    if case is None:
+        raise NotFound()
+    if not can(actor, "case.delete", case):
+        raise NotFound()  # even for a case they can read: the delete page is not theirs
+    return case
+
+
+def delete_case(actor: Actor, case: Case) -> None:
+    require(actor, "case.delete", case)
+    with unit_of_work(actor) as uow:
+        if actor.is_moderator:
+            uow.audit("case.delete", "case", case.id, case.slug, case.title)
+        uow.deleted(case)
+
+
+def restore_revision(actor: Actor, case: Case, number: int) -> None:
+    """Publish revision NUMBER again, as a new revision."""
+    require(actor, "case.restore", case)
+    revision = revisions.get(case, number)
+    if revision is None:
+        raise NotFound()
+    data = casefiles.read_text(f"revision {number}", revision.content)
+    data.slug = case.slug  # the address stays; a restored title must not move the case
+    with unit_of_work(actor) as uow:
+        uow.before_change(case)
+        apply_data(case, data)
+        uow.changed(case, "restored", actor.acting, restored_from=number)
+        uow.audit("revision.restore", "case", case.id, case.slug, f"revision {number}")

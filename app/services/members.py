@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db
+from ..errors import Invalid
 from ..models import ApiToken, Case, Invitation, Member, utcnow
-from . import indexing, library
+from ..policy import SYSTEM, Actor, acting_as, can, require
+from .unit_of_work import unit_of_work
 
 ROLES = ("member", "moderator", "admin")
 MIN_PASSWORD_LENGTH = 12
@@ -26,7 +28,7 @@ COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-pas
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0000", method="scrypt")
 
 
-class MemberError(ValueError):
+class MemberError(Invalid):
     """A reason shown to the person who typed it."""
 
 
@@ -64,7 +66,8 @@ def _who(name: str, organisation: str) -> tuple[str, str]:
 
 
 def create_member(email: str, password: str, role: str = "member", *, name: str = "",
-                  organisation: str = "") -> Member:
+                  organisation: str = "", actor: Actor = SYSTEM) -> Member:
+    """A new member. Only the command line (or an accepted invitation) creates members."""
     email = normalise_email(email)
     if not EMAIL_RE.match(email):
         raise MemberError(_("That is not an email address."))
@@ -73,13 +76,15 @@ def create_member(email: str, password: str, role: str = "member", *, name: str 
     if problem := password_problem(password, email):
         raise MemberError(problem)
     name, organisation = _who(name, organisation)
-    session = db.session()
-    if session.scalar(select(Member).where(func.lower(Member.email) == email)):
-        raise MemberError(_("A member with this email address already exists."))
-    member = Member(email=email, password_hash=generate_password_hash(password, method="scrypt"),
-                    role=role, name=name, organisation=organisation, session_version=1, created_at=utcnow())
-    session.add(member)
-    session.commit()
+    with unit_of_work(actor) as uow:
+        if uow.session.scalar(select(Member).where(func.lower(Member.email) == email)):
+            raise MemberError(_("A member with this email address already exists."))
+        member = Member(email=email, password_hash=generate_password_hash(password, method="scrypt"),
+                        role=role, name=name, organisation=organisation, session_version=1, created_at=utcnow())
+        uow.session.add(member)
+        if actor.system:
+            uow.session.flush()
+            uow.audit("member.create", "member", member.id, email, role)
     return member
 
 
@@ -92,8 +97,8 @@ def authenticate(email: str, password: str) -> Member | None:
     # A disabled member gets the same answer as a wrong password, after the same work.
     if not check_password_hash(member.password_hash, password or "") or not member.is_active:
         return None
-    member.last_login_at = utcnow()
-    db.session().commit()
+    with unit_of_work(acting_as(member)):
+        member.last_login_at = utcnow()
     return member
 
 
@@ -108,21 +113,19 @@ def update_profile(member: Member, name: str, organisation: str) -> None:
         raise MemberError(_("Please give your name."))
     if (member.name, member.organisation) == (name, organisation):
         return
-    session = db.session()
-    member.name, member.organisation = name, organisation
-    # Named cases are found by their contributor's name: search must learn the new one.
-    named = session.scalars(select(Case.slug).where(Case.author_id == member.id, Case.attribution == "named",
-                                                    Case.published_at.is_not(None)))
-    for slug in named:
-        library.record_change(session, slug)
-    session.commit()
-    indexing.apply_pending()
+    with unit_of_work(acting_as(member)) as uow:
+        member.name, member.organisation = name, organisation
+        # Named cases are found by their contributor's name: search must learn the new one.
+        named = uow.session.scalars(select(Case.slug).where(Case.author_id == member.id, Case.attribution == "named",
+                                                            Case.published_at.is_not(None)))
+        for slug in named:
+            uow.search_must_look_at(slug)
 
 
 def end_all_sessions(member: Member) -> None:
     """Every session and remember-me cookie of this member stops working."""
-    member.session_version += 1
-    db.session().commit()
+    with unit_of_work(acting_as(member)):
+        member.session_version += 1
 
 
 def change_password(member: Member, current: str, new: str) -> None:
@@ -130,45 +133,44 @@ def change_password(member: Member, current: str, new: str) -> None:
         raise MemberError(_("Your current password is not right."))
     if problem := password_problem(new, member.email):
         raise MemberError(problem)
-    member.password_hash = generate_password_hash(new, method="scrypt")
-    end_all_sessions(member)
+    with unit_of_work(acting_as(member)):
+        member.password_hash = generate_password_hash(new, method="scrypt")
+        end_all_sessions(member)
 
 
 # --- invitations -------------------------------------------------------------------------
 INVITATION_DAYS = 14
-# Who may invite whom: moderators bring in members and moderators, admins anyone.
-MAY_INVITE = {"moderator": ("member", "moderator"), "admin": ROLES}
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def may_invite(inviter_role: str | None, role: str) -> bool:
-    return role in MAY_INVITE.get(inviter_role or "", ())
+def invitable_roles(actor: Actor) -> tuple[str, ...]:
+    """The roles this actor may give in an invitation (none: they may not invite)."""
+    return tuple(role for role in ROLES if can(actor, "member.invite", role))
 
 
-def invite(email: str, role: str, inviter: Member | None) -> str:
-    """Create an invitation and return its secret token (shown once, stored hashed).
-
-    `inviter` None is the command line, which runs with the server's own authority.
-    """
+def invite(actor: Actor, email: str, role: str) -> str:
+    """Create an invitation and return its secret token (shown once, stored hashed)."""
     email = normalise_email(email)
     if not EMAIL_RE.match(email):
         raise MemberError(_("That is not an email address."))
     if role not in ROLES:
         raise MemberError(_("Role must be one of %(roles)s.", roles=", ".join(ROLES)))
-    if inviter is not None and not may_invite(inviter.role, role):
+    if not can(actor, "member.invite", role):
         raise MemberError(_("You may not invite someone with that role."))
-    session = db.session()
-    if session.scalar(select(Member).where(Member.email == email)):
-        raise MemberError(_("A member with this email address already exists."))
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    session.add(Invitation(email=email, role=role, token_hash=_token_hash(token),
-                           invited_by_id=inviter.id if inviter else None, created_at=now,
-                           expires_at=now + timedelta(days=INVITATION_DAYS)))
-    session.commit()
+    with unit_of_work(actor) as uow:
+        if uow.session.scalar(select(Member).where(Member.email == email)):
+            raise MemberError(_("A member with this email address already exists."))
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        invitation = Invitation(email=email, role=role, token_hash=_token_hash(token),
+                                invited_by_id=actor.acting.id if actor.acting else None, created_at=now,
+                                expires_at=now + timedelta(days=INVITATION_DAYS))
+        uow.session.add(invitation)
+        uow.session.flush()
+        uow.audit("invitation.create", "invitation", invitation.id, email, role)
     return token
 
 
@@ -193,9 +195,10 @@ def accept_invitation(token: str, password: str, name: str = "", organisation: s
         raise MemberError(_("This invitation has expired or was already used."))
     if not (name or "").strip():
         raise MemberError(_("Please give your name."))
-    member = create_member(invitation.email, password, invitation.role, name=name, organisation=organisation)
-    invitation.used_at = utcnow()
-    db.session().commit()
+    with unit_of_work(Actor()):  # one transaction: a member is created exactly when the link is used up
+        member = create_member(invitation.email, password, invitation.role, name=name, organisation=organisation,
+                               actor=Actor())
+        invitation.used_at = utcnow()
     return member
 
 
@@ -207,8 +210,8 @@ def create_token(member: Member, name: str) -> str:
     """A new token for this member, returned once; only its hash is stored."""
     name = (name or "").strip()[:80] or "API token"
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session().add(ApiToken(member_id=member.id, name=name, token_hash=_token_hash(token), created_at=utcnow()))
-    db.session().commit()
+    with unit_of_work(acting_as(member)) as uow:
+        uow.session.add(ApiToken(member_id=member.id, name=name, token_hash=_token_hash(token), created_at=utcnow()))
     return token
 
 
@@ -222,8 +225,8 @@ def member_for_token(token: str) -> Member | None:
     member = get_member(found.member_id)
     if member is None or not member.is_active:
         return None
-    found.last_used_at = utcnow()
-    db.session().commit()
+    with unit_of_work(acting_as(member)):
+        found.last_used_at = utcnow()
     return member
 
 
@@ -239,8 +242,8 @@ def revoke_token(member: Member, token_id: int) -> bool:
                                                        ApiToken.revoked_at.is_(None)))
     if token is None:
         return False
-    token.revoked_at = utcnow()
-    db.session().commit()
+    with unit_of_work(acting_as(member)):
+        token.revoked_at = utcnow()
     return True
 
 
@@ -249,25 +252,22 @@ def member_by_email(email: str) -> Member | None:
 
 
 # --- administration: admins manage members ------------------------------------------------
-# An actor of None is the command line, which runs with the server's own authority.
 
 
-def is_admin(member: Member | None) -> bool:
-    return member is not None and member.role == "admin" and member.is_active
-
-
-def _check_admin(actor: Member | None) -> None:
-    if actor is not None and not is_admin(actor):
+def _check_admin(actor: Actor) -> None:
+    if not can(actor, "members.manage"):
         raise MemberError(_("Only an admin may manage members."))
 
 
-def all_members() -> list[Member]:
+def all_members(actor: Actor) -> list[Member]:
     """Every member by the name others see, so an admin finds people where they expect them."""
+    require(actor, "members.manage")
     return sorted(db.session().scalars(select(Member)), key=lambda m: (m.display_name.lower(), m.email))
 
 
-def open_invitations() -> list[tuple[Invitation, Member | None]]:
+def open_invitations(actor: Actor) -> list[tuple[Invitation, Member | None]]:
     """Invitations whose link still works, newest first, each with who sent it (None: the command line)."""
+    require(actor, "members.manage")
     pending = db.session().execute(select(Invitation, Member).outerjoin(Member, Member.id == Invitation.invited_by_id)
                                    .where(Invitation.used_at.is_(None)).order_by(Invitation.created_at.desc()))
     return [(invitation, inviter) for invitation, inviter in pending if _is_open(invitation)]
@@ -288,45 +288,51 @@ def _keep_an_admin(target: Member) -> None:
         raise MemberError(_("This is the last active admin. Make another member admin first."))
 
 
-def change_role(actor: Member | None, target: Member, role: str) -> None:
+def change_role(actor: Actor, target: Member, role: str) -> None:
     _check_admin(actor)
     if role not in ROLES:
         raise MemberError(_("Role must be one of %(roles)s.", roles=", ".join(ROLES)))
-    if target.role == "admin" and role != "admin":
-        if actor is not None and actor.id == target.id:
-            raise MemberError(_("You cannot take away your own admin role. Ask another admin."))
-        _keep_an_admin(target)
-    target.role = role
-    db.session().commit()
+    with unit_of_work(actor) as uow:
+        if target.role == "admin" and role != "admin":
+            if actor.is_(target):
+                raise MemberError(_("You cannot take away your own admin role. Ask another admin."))
+            _keep_an_admin(target)
+        if target.role != role:
+            uow.audit("member.role", "member", target.id, target.email, f"{target.role} -> {role}")
+            target.role = role
 
 
-def disable_member(actor: Member | None, target: Member) -> None:
+def disable_member(actor: Actor, target: Member) -> None:
     """The member can no longer sign in; their sessions and API tokens stop working at once."""
     _check_admin(actor)
-    if actor is not None and actor.id == target.id:
+    if actor.is_(target):
         raise MemberError(_("You cannot disable yourself. Ask another admin."))
     if not target.is_active:
         raise MemberError(_("This member is already disabled."))
-    if target.role == "admin":
-        _keep_an_admin(target)
-    now = utcnow()
-    target.disabled_at = now
-    # Revoked, not just refused: re-enabling a member must not revive a script someone left behind.
-    for token in tokens_of(target):
-        token.revoked_at = now
-    end_all_sessions(target)
+    with unit_of_work(actor) as uow:
+        if target.role == "admin":
+            _keep_an_admin(target)
+        now = utcnow()
+        target.disabled_at = now
+        # Revoked, not just refused: re-enabling a member must not revive a script someone left behind.
+        for token in tokens_of(target):
+            token.revoked_at = now
+        target.session_version += 1  # every session and remember-me cookie ends
+        uow.audit("member.disable", "member", target.id, target.email)
 
 
-def enable_member(actor: Member | None, target: Member) -> None:
+def enable_member(actor: Actor, target: Member) -> None:
     _check_admin(actor)
     if target.is_active:
         raise MemberError(_("This member is not disabled."))
-    target.disabled_at = None
-    db.session().commit()
+    with unit_of_work(actor) as uow:
+        target.disabled_at = None
+        uow.audit("member.enable", "member", target.id, target.email)
 
 
-def revoke_invitation(actor: Member | None, invitation: Invitation) -> None:
+def revoke_invitation(actor: Actor, invitation: Invitation) -> None:
     """The invitation link stops working; the person can be invited again."""
     _check_admin(actor)
-    db.session().delete(invitation)
-    db.session().commit()
+    with unit_of_work(actor) as uow:
+        uow.audit("invitation.revoke", "invitation", invitation.id, invitation.email, invitation.role)
+        uow.session.delete(invitation)

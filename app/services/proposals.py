@@ -10,26 +10,20 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import db, vocabulary
-from ..audience import Audience, can_see_case
+from ..errors import Conflict, Invalid, NotFound
 from ..models import Case, Lesson, Member, Proposal, utcnow
-from . import indexing, revisions
-from .contributions import is_moderator
-from .library import first_save_wins, record_change
+from ..policy import Actor, can, require
+from .unit_of_work import unit_of_work
 
 MAX_LESSON_CHARS = 5000
 
 
-class ProposalError(ValueError):
+class ProposalError(Invalid):
     """A reason shown to the member who proposed."""
 
 
-def member_audience(member: Member) -> Audience:
-    return Audience(member.role)
-
-
-def propose_lesson(member: Member, case: Case, kind: str, text: str, visibility: str, attribution: str) -> Proposal:
-    if not can_see_case(member_audience(member), case):
-        raise LookupError(case)
+def propose_lesson(actor: Actor, case: Case, kind: str, text: str, visibility: str, attribution: str) -> Proposal:
+    require(actor, "case.propose", case)
     text = (text or "").strip()
     if kind not in vocabulary.LESSON_KINDS:
         raise ProposalError(_("Choose whether it went well or badly."))
@@ -39,8 +33,8 @@ def propose_lesson(member: Member, case: Case, kind: str, text: str, visibility:
         raise ProposalError(_("Keep the lesson under %(n)s characters.", n=MAX_LESSON_CHARS))
     if visibility not in vocabulary.VISIBILITIES or attribution not in vocabulary.ATTRIBUTIONS:
         raise ProposalError(_("Choose who may read it and whether your name is shown."))
-    return _add(Proposal(case_id=case.id, author_id=member.id, kind="lesson", lesson_kind=kind, text=text,
-                         visibility=visibility, attribution=attribution))
+    return _add(actor, Proposal(case_id=case.id, kind="lesson", lesson_kind=kind, text=text,
+                                visibility=visibility, attribution=attribution))
 
 
 def copy_candidates(member: Member, source: Case) -> list[Case]:
@@ -50,22 +44,22 @@ def copy_candidates(member: Member, source: Case) -> list[Case]:
     return [c for c in mine if c.copied_from != source.slug]
 
 
-def propose_copied_from(member: Member, own_case: Case | None, source: Case) -> Proposal:
-    if not can_see_case(member_audience(member), source):
-        raise LookupError(source)
-    if own_case is None or own_case.author_id != member.id or not own_case.is_published:
+def propose_copied_from(actor: Actor, own_case: Case | None, source: Case) -> Proposal:
+    require(actor, "case.propose", source)
+    if own_case is None or not can(actor, "case.copy_into", own_case):
         raise ProposalError(_("Choose one of your own published cases."))
     if own_case.id == source.id:
         raise ProposalError(_("A case cannot copy itself."))
-    return _add(Proposal(case_id=own_case.id, author_id=member.id, kind="copied_from", copied_from=source.slug,
-                         visibility="public", attribution="named"))
+    return _add(actor, Proposal(case_id=own_case.id, kind="copied_from", copied_from=source.slug,
+                                visibility="public", attribution="named"))
 
 
-def _add(proposal: Proposal) -> Proposal:
+def _add(actor: Actor, proposal: Proposal) -> Proposal:
+    assert actor.acting is not None  # the policy let only a member propose
+    proposal.author_id = actor.acting.id
     proposal.created_at = utcnow()
-    session = db.session()
-    session.add(proposal)
-    session.commit()
+    with unit_of_work(actor) as uow:
+        uow.session.add(proposal)
     return proposal
 
 
@@ -74,15 +68,18 @@ def mine(member: Member) -> list[Proposal]:
                                      .order_by(Proposal.created_at.desc())))
 
 
-def waiting(moderator: Member) -> list[Proposal]:
-    if not is_moderator(moderator):
-        return []
+def waiting(actor: Actor) -> list[Proposal]:
+    require(actor, "moderation.open")
     return list(db.session().scalars(select(Proposal).where(Proposal.state == "submitted")
                                      .order_by(Proposal.created_at)))
 
 
-def for_review(moderator: Member, proposal_id: int) -> Proposal | None:
-    return db.session().get(Proposal, proposal_id) if is_moderator(moderator) else None
+def for_review(actor: Actor, proposal_id: int) -> Proposal:
+    require(actor, "moderation.open")
+    proposal = db.session().get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound()
+    return proposal
 
 
 def source_case(proposal: Proposal) -> Case | None:
@@ -91,14 +88,18 @@ def source_case(proposal: Proposal) -> Case | None:
     return db.session().scalar(select(Case).where(Case.slug == proposal.copied_from))
 
 
-def approve(moderator: Member, proposal: Proposal) -> None:
-    """Change the case as proposed, as a new revision; the index follows in the same transaction."""
-    if not is_moderator(moderator) or proposal.state != "submitted":
-        raise PermissionError("cannot approve this proposal")
-    session = db.session()
+def _decision(actor: Actor, proposal: Proposal) -> None:
+    require(actor, "proposal.decide", proposal)
+    if proposal.state != "submitted":
+        raise Conflict()  # another moderator decided first
+
+
+def approve(actor: Actor, proposal: Proposal) -> None:
+    """Change the case as proposed, as a new revision; the index follows after the commit."""
+    _decision(actor, proposal)
     case = proposal.case
-    with first_save_wins(case):
-        revisions.keep_baseline(session, case)
+    with unit_of_work(actor) as uow:
+        uow.before_change(case)
         if proposal.kind == "lesson":
             # An anonymous addition keeps no link to its author on the case; the proposal row keeps it for moderators.
             contributor = proposal.author_id if proposal.attribution == "named" else None
@@ -110,17 +111,15 @@ def approve(moderator: Member, proposal: Proposal) -> None:
                 raise ProposalError(_("The case it copied no longer exists."))
             case.copied_from = proposal.copied_from
             action = "copied_from"
-        case.updated_at = utcnow()
         proposal.state, proposal.decided_at, proposal.review_note = "approved", utcnow(), None
-        record_change(session, case.slug)
-        revisions.record(session, case, action, proposal.author)
-        session.commit()
-    indexing.apply_pending()
+        uow.changed(case, action, proposal.author)
+        uow.audit("proposal.approve", "case", case.id, case.slug, f"{proposal.kind} (proposal {proposal.id})")
 
 
-def send_back(moderator: Member, proposal: Proposal, note: str) -> None:
-    if not is_moderator(moderator) or proposal.state != "submitted":
-        raise PermissionError("cannot send this proposal back")
-    proposal.state, proposal.decided_at = "returned", utcnow()
-    proposal.review_note = (note or "").strip()[:2000]
-    db.session().commit()
+def send_back(actor: Actor, proposal: Proposal, note: str) -> None:
+    _decision(actor, proposal)
+    with unit_of_work(actor) as uow:
+        proposal.state, proposal.decided_at = "returned", utcnow()
+        proposal.review_note = (note or "").strip()[:2000]
+        uow.audit("proposal.send_back", "case", proposal.case_id, proposal.case.slug,
+                  f"{proposal.kind} (proposal {proposal.id}): {proposal.review_note}")

@@ -9,6 +9,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,14 +17,15 @@ from .. import casefiles, db
 from ..casefiles import CaseData, InvalidCase
 from ..i18n import label
 from ..models import Case, CaseRevision, Member, utcnow
-from . import indexing, library
+from ..policy import Actor, can
+from .content import case_data
 
 CONTEXT_LINES = 3
 SIMILAR_ENOUGH = 0.5
 
 
 def _content(case: Case) -> str:
-    return casefiles.write_text(library.case_data(case))
+    return casefiles.write_text(case_data(case))
 
 
 def record(session: Session, case: Case, action: str, editor: Member | None,
@@ -66,22 +68,16 @@ def get(case: Case, number: int) -> CaseRevision | None:
                                                           CaseRevision.number == number))
 
 
-def restore(moderator: Member, case: Case, number: int) -> CaseRevision | None:
-    """Publish revision NUMBER again, as a new revision; the index follows in the same transaction."""
-    revision = get(case, number)
-    if revision is None:
-        raise LookupError(number)
-    session = db.session()
-    data = casefiles.read_text(f"revision {number}", revision.content)
-    data.slug = case.slug  # the address stays; a restored title must not move the case
-    with library.first_save_wins(case):
-        library.apply_data(case, data)
-        case.updated_at = utcnow()
-        library.record_change(session, case.slug)
-        new = record(session, case, "restored", moderator, restored_from=number)
-        session.commit()
-    indexing.apply_pending()
-    return new
+def editor_label(actor: Actor, revision: CaseRevision) -> str | None:
+    """Who made a revision, as this actor may know it: "you", a name for moderators, else a role."""
+    editor = revision.editor
+    if editor is None:
+        return None
+    if actor.is_(editor):
+        return _("you")
+    if can(actor, "revision.editor_name", revision):
+        return editor.name or editor.email
+    return _("a moderator") if editor.role in ("moderator", "admin") else _("a member")
 
 
 # -- A readable diff -------------------------------------------------------------------------

@@ -37,13 +37,6 @@ def logout():
     return redirect(url_for("pages.home"))
 
 
-@bp.app_errorhandler(429)
-def too_many_attempts(_error):
-    form = LoginForm()
-    return render_template("auth/login.html", form=form,
-                           error=_("Too many attempts. Please wait a minute and try again.")), 429
-
-
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     invitation = members.open_invitation(token)
@@ -65,15 +58,16 @@ def accept_invitation(token: str):
 
 @bp.route("/members/invite", methods=["GET", "POST"])
 def invite():
-    inviter = auth.current_member()
-    if inviter is None or inviter.role not in members.MAY_INVITE:
+    actor = auth.acting_actor()
+    roles = members.invitable_roles(actor)
+    if not roles:
         abort(404)  # not a page that exists for this visitor
     form = InviteForm()
-    form.limit_roles(members.MAY_INVITE[inviter.role])
+    form.limit_roles(roles)
     link = error = None
     if form.validate_on_submit():
         try:
-            token = members.invite(form.email.data, form.role.data, inviter)
+            token = members.invite(actor, form.email.data, form.role.data)
         except members.MemberError as problem:
             error = str(problem)
         else:

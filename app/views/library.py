@@ -7,7 +7,9 @@ from flask_login import login_required
 
 from .. import auth
 from ..forms import ConfirmForm, ImportForm
-from ..services import contributions, library
+from ..models import Case
+from ..policy import Actor, can, require
+from ..services import library
 
 bp = Blueprint("library", __name__)
 
@@ -24,9 +26,8 @@ def _limit_mb() -> str:
 @bp.route("/moderate/import", methods=["GET", "POST"])
 @login_required
 def import_cases():
-    member = auth.current_member()
-    if not contributions.is_moderator(member):
-        abort(404)
+    actor = auth.acting_actor()
+    require(actor, "cases.import")
     form = ImportForm()
     outcomes, error, status = None, None, 200
     if request.method == "POST":
@@ -36,17 +37,10 @@ def import_cases():
         if not uploads:
             error, status = _("Choose one or more .md case files to import."), 400
         else:
-            outcomes = library.import_uploads(uploads, member)
+            outcomes = library.import_uploads(uploads, actor)
             status = 400 if any(o.problems for o in outcomes) else 200
     return render_template("library/import.html", form=form, outcomes=outcomes, error=error,
                            limit_mb=_limit_mb()), status
-
-
-@bp.app_errorhandler(413)
-def too_large(_error):
-    if request.path.startswith("/api/"):
-        return {"error": "too_large", "message": "The request is too large."}, 413
-    return render_template("library/too_large.html", limit_mb=_limit_mb()), 413
 
 
 @bp.get("/cases/<slug>/export")
@@ -63,31 +57,37 @@ def export(slug: str):
 @bp.route("/cases/<slug>/delete", methods=["GET", "POST"])
 @login_required
 def delete_case(slug: str):
-    return _delete(library.deletable_case(auth.current_member(), slug=slug))
+    actor = auth.acting_actor()
+    return _delete(actor, library.deletable_case(actor, slug=slug))
 
 
 @bp.route("/contribute/<int:case_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_contribution(case_id: int):
-    return _delete(library.deletable_case(auth.current_member(), case_id=case_id))
+    actor = auth.acting_actor()
+    return _delete(actor, library.deletable_case(actor, case_id=case_id))
 
 
-def _delete(case):
+def _back_from_delete(actor: Actor, case: Case) -> str:
+    """Where "Cancel" leads: the case, the author's own list, or the moderator's review page."""
+    if case.is_published:
+        return url_for("pages.case", slug=case.slug)
+    if actor.is_(case.author) or not can(actor, "moderation.open"):
+        return url_for("contribute.mine")
+    return url_for("contribute.review", case_id=case.id)
+
+
+def _delete(actor: Actor, case: Case):
     """Confirm, then delete. A case this member may not delete looks exactly like no case."""
-    member = auth.current_member()
-    if case is None:
-        abort(404)
     form = ConfirmForm()
     if request.method == "GET":
-        return render_template("library/confirm_delete.html", case=case, form=form)
+        return render_template("library/confirm_delete.html", case=case, form=form,
+                               back=_back_from_delete(actor, case))
     if not form.validate_on_submit():
         abort(400)
-    title, published, own = case.title, case.is_published, case.author_id == member.id
-    try:
-        library.delete_case_as(member, case)
-    except PermissionError:
-        abort(404)
+    title, published, own = case.title, case.is_published, actor.is_(case.author)
+    library.delete_case(actor, case)
     flash(_("“%(title)s” was deleted.", title=title))
     if published:
         return redirect(url_for("pages.home"))
-    return redirect(url_for("contribute.mine" if own or not contributions.is_moderator(member) else "contribute.queue"))
+    return redirect(url_for("contribute.mine" if own or not can(actor, "moderation.open") else "contribute.queue"))

@@ -5,10 +5,14 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from werkzeug.datastructures import MultiDict
 
 from .. import vocabulary
-from ..auth import current_audience, current_member, viewing_as_public
+from ..auth import current_actor, current_audience
 from ..i18n import LANGUAGE_COOKIE
-from ..services import cases, contributions, search
+from ..policy import can
+from ..services import cases, search
 from .urls import safe_next
+
+# What a reader may do with a case, asked of the policy for the case page's links.
+CASE_ACTIONS = ("edit", "history", "delete", "propose")
 
 bp = Blueprint("pages", __name__)
 
@@ -27,13 +31,12 @@ def home():
 
 @bp.get("/cases/<slug>")
 def case(slug: str):
-    view = cases.get_case(current_audience(), slug)
+    actor = current_actor()
+    view = cases.get_case(actor.audience, slug)
     if view is None:
         abort(404)  # the same answer for a case that is hidden and one that does not exist
-    member = None if viewing_as_public() else current_member()
-    return render_template("pages/case.html", view=view, member_actions=member is not None,
-                           may_edit=contributions.may_edit(member, view.case),
-                           may_see_history=contributions.may_see_history(member, view.case))
+    may = {action: can(actor, f"case.{action}", view.case) for action in CASE_ACTIONS}
+    return render_template("pages/case.html", view=view, may=may, member_pages=can(actor, "member.page"))
 
 
 @bp.get("/themes/<slug>")
@@ -67,38 +70,3 @@ def set_language(code: str):
         response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=request.is_secure)
     return response
-
-
-@bp.app_errorhandler(404)
-def not_found(_error):
-    if request.path.startswith("/api/"):
-        return {"error": "not_found", "message": "Not found"}, 404
-    return render_template("errors/404.html"), 404
-
-
-@bp.app_errorhandler(405)
-def method_not_allowed(_error):
-    if request.path.startswith("/api/"):
-        return {"error": "method_not_allowed", "message": "Method not allowed"}, 405
-    return render_template("errors/error.html", code=405), 405
-
-
-@bp.app_errorhandler(400)
-def bad_request(_error):
-    if request.path.startswith("/api/"):
-        return {"error": "bad_request", "message": "The request could not be understood"}, 400
-    return render_template("errors/error.html", code=400), 400
-
-
-@bp.app_errorhandler(409)
-def conflict(_error):
-    if request.path.startswith("/api/"):
-        return {"error": "conflict", "message": "Changed by someone else meanwhile"}, 409
-    return render_template("errors/error.html", code=409), 409
-
-
-@bp.app_errorhandler(500)
-def server_error(_error):
-    if request.path.startswith("/api/"):
-        return {"error": "server_error", "message": "Something went wrong"}, 500
-    return render_template("errors/error.html", code=500), 500

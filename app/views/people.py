@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import login_required
 
-from ..auth import current_audience
+from ..auth import current_actor
+from ..policy import can
 from ..services import cases, members
 
 bp = Blueprint("people", __name__)
@@ -13,8 +14,8 @@ bp = Blueprint("people", __name__)
 @bp.get("/members/<int:member_id>")
 @login_required
 def show(member_id: int):
-    audience = current_audience()
+    actor = current_actor()
     person = members.get_member(member_id)
-    if person is None or not audience.is_member:  # "view as public" sees no member pages
+    if person is None or not can(actor, "member.page", person):  # "view as public" sees no member pages
         abort(404)
-    return render_template("people/show.html", person=person, shared=cases.shared_by(audience, person))
+    return render_template("people/show.html", person=person, shared=cases.shared_by(actor.audience, person))

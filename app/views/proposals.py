@@ -6,25 +6,26 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import auth
+from ..errors import NotFound
 from ..forms import ConfirmForm, CopiedFromForm, ProposedLessonForm, ReviewForm
-from ..services import cases, contributions, proposals
+from ..services import cases, proposals
 
 bp = Blueprint("proposals", __name__)
 
 
 def _visible_case(slug: str):
     """The case as the signed-in member sees it (never "as public": they are acting as themselves)."""
-    member = auth.current_member()
-    view = cases.get_case(proposals.member_audience(member), slug, with_related=False)
+    actor = auth.acting_actor()
+    view = cases.get_case(actor.audience, slug, with_related=False)
     if view is None:
-        abort(404)
-    return member, view
+        raise NotFound()
+    return actor, view
 
 
 @bp.route("/cases/<slug>/tried-this-too", methods=["GET", "POST"])
 @login_required
 def add_lesson(slug: str):
-    member, view = _visible_case(slug)
+    actor, view = _visible_case(slug)
     form = ProposedLessonForm()
     error, preview = None, None
     if request.method == "POST":
@@ -36,7 +37,7 @@ def add_lesson(slug: str):
             preview = form.text.data
         else:
             try:
-                proposals.propose_lesson(member, view.case, form.kind.data, form.text.data,
+                proposals.propose_lesson(actor, view.case, form.kind.data, form.text.data,
                                          form.visibility.data, form.attribution.data)
             except proposals.ProposalError as problem:
                 error = str(problem)
@@ -49,8 +50,8 @@ def add_lesson(slug: str):
 @bp.route("/cases/<slug>/copied", methods=["GET", "POST"])
 @login_required
 def copied(slug: str):
-    member, view = _visible_case(slug)
-    candidates = proposals.copy_candidates(member, view.case)
+    actor, view = _visible_case(slug)
+    candidates = proposals.copy_candidates(actor.acting, view.case)
     form = CopiedFromForm()
     form.case_id.choices = [(c.id, c.title) for c in candidates]
     error = None
@@ -62,7 +63,7 @@ def copied(slug: str):
         else:
             own = next((c for c in candidates if c.id == form.case_id.data), None)
             try:
-                proposals.propose_copied_from(member, own, view.case)
+                proposals.propose_copied_from(actor, own, view.case)
             except proposals.ProposalError as problem:
                 error = str(problem)
             else:
@@ -74,20 +75,16 @@ def copied(slug: str):
 @bp.route("/moderate/proposals/<int:proposal_id>", methods=["GET", "POST"])
 @login_required
 def review(proposal_id: int):
-    member = auth.current_member()
-    proposal = proposals.for_review(member, proposal_id)
-    if proposal is None:
-        abort(404)
+    actor = auth.acting_actor()
+    proposal = proposals.for_review(actor, proposal_id)
     form = ReviewForm()
     error = None
     if form.validate_on_submit():
         try:
             if request.form.get("action") == "approve":
-                proposals.approve(member, proposal)
+                proposals.approve(actor, proposal)
             else:
-                proposals.send_back(member, proposal, form.note.data)
-        except (PermissionError, contributions.EditConflict):
-            abort(409)  # decided or changed by someone else meanwhile
+                proposals.send_back(actor, proposal, form.note.data)
         except proposals.ProposalError as problem:
             error = str(problem)
         else:
@@ -95,5 +92,4 @@ def review(proposal_id: int):
     elif request.method == "POST":
         abort(400)
     return render_template("proposals/review.html", proposal=proposal, form=form, error=error,
-                           source=proposals.source_case(proposal), confirm=ConfirmForm(),
-                           is_moderator=contributions.is_moderator(member))
+                           source=proposals.source_case(proposal), confirm=ConfirmForm())

@@ -1,0 +1,180 @@
+"""Who may do what: the one place that answers `can(actor, action, object)`.
+
+Services ask `require(...)` before they change anything; views and templates receive the
+answers (`can` is a template global bound to the request's actor), never the rules.
+Every check is given the object it is about.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .audience import Audience
+from .errors import NotAllowed, NotFound
+from .models import Case, CaseRevision, Lesson, Member, Proposal
+
+MODERATOR_ROLES = ("moderator", "admin")
+# Who may invite whom: moderators bring in members and moderators, admins anyone.
+MAY_INVITE = {"moderator": ("member", "moderator"), "admin": ("member", "moderator", "admin")}
+# While a moderator reviews a case its author waits; before and after, the author may edit.
+AUTHOR_EDITABLE = ("draft", "returned", "published")
+UNPUBLISHED = ("draft", "returned", "submitted")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking.
+
+    `as_public`: a member checking what visitors see; they read as a visitor and are
+    offered nothing a visitor is not. `system`: the command line, with the server's authority.
+    """
+
+    member: Member | None = None
+    as_public: bool = False
+    system: bool = False
+
+    @property
+    def audience(self) -> Audience:
+        if self.system:
+            return Audience.ADMIN
+        if self.member is None or self.as_public or not self.member.is_active:
+            return Audience.ANONYMOUS
+        return Audience(self.member.role)
+
+    @property
+    def acting(self) -> Member | None:
+        """The member acting as themselves, or None (a visitor, or a member viewing as public)."""
+        return None if self.as_public or self.member is None or not self.member.is_active else self.member
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.system or (self.acting is not None and self.acting.role in MODERATOR_ROLES)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.system or (self.acting is not None and self.acting.role == "admin")
+
+    def is_(self, member: Member | None) -> bool:
+        return self.acting is not None and member is not None and self.acting.id == member.id
+
+    @property
+    def label(self) -> str:
+        """How the audit log names this actor."""
+        if self.system:
+            return "command line"
+        return self.member.email if self.member is not None else "visitor"
+
+
+ANONYMOUS = Actor()
+SYSTEM = Actor(system=True)
+
+
+def acting_as(member: Member | None) -> Actor:
+    return Actor(member=member)
+
+
+# --- reading: what an audience may see ------------------------------------------------------
+
+def case_visible(audience: Audience, case: Case | None) -> bool:
+    """Whether this audience may know the case exists. Fail closed on anything unexpected."""
+    if case is None or not case.is_published:
+        return False
+    if case.visibility == "public":
+        return True
+    return case.visibility == "members" and audience.is_member
+
+
+def lesson_visible(audience: Audience, lesson: Lesson) -> bool:
+    if lesson.visibility == "public":
+        return True
+    return lesson.visibility == "members" and audience.is_member
+
+
+def contributor_visible(audience: Audience, case: Case) -> bool:
+    """An anonymous case names no one, except to moderators."""
+    return case.author is not None and (case.attribution == "named" or audience in (Audience.MODERATOR,
+                                                                                    Audience.ADMIN))
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+def _is_author(actor: Actor, case: Case) -> bool:
+    return actor.acting is not None and case.author_id is not None and case.author_id == actor.acting.id
+
+
+def _open_draft(actor: Actor, case: Case) -> bool:
+    return actor.is_moderator or _is_author(actor, case)
+
+
+def _edit(actor: Actor, case: Case) -> bool:
+    return actor.is_moderator or (_is_author(actor, case) and case.review_state in AUTHOR_EDITABLE)
+
+
+def _delete(actor: Actor, case: Case) -> bool:
+    return actor.is_moderator or (_is_author(actor, case) and not case.is_published
+                                  and case.review_state in UNPUBLISHED)
+
+
+def _propose(actor: Actor, case: Case) -> bool:
+    return actor.acting is not None and case_visible(Audience(actor.acting.role), case)
+
+
+def _member_page(actor: Actor, _member: Member) -> bool:
+    return actor.acting is not None
+
+
+def _invite(actor: Actor, role: str) -> bool:
+    if actor.system:
+        return True
+    return actor.acting is not None and role in MAY_INVITE.get(actor.acting.role, ())
+
+
+def _revision_editor_name(actor: Actor, revision: CaseRevision) -> bool:
+    """An author may be anonymous: only moderators (and the editor) learn who made a revision."""
+    return actor.is_moderator or actor.is_(revision.editor)
+
+
+RULES: dict[str, Callable[[Actor, Any], bool]] = {
+    "case.read": lambda actor, case: case_visible(actor.audience, case),
+    "case.see_contributor": lambda actor, case: contributor_visible(actor.audience, case),
+    "case.open_draft": _open_draft,
+    "case.edit": _edit,
+    "case.submit": lambda actor, case: _edit(actor, case) and case.review_state in ("draft", "returned"),
+    "case.delete": _delete,
+    "case.history": lambda actor, case: _open_draft(actor, case) and case.is_published,
+    "case.restore": lambda actor, case: actor.is_moderator and case.is_published,
+    "case.decide": lambda actor, case: actor.is_moderator,
+    "case.propose": _propose,
+    "case.copy_into": lambda actor, case: _is_author(actor, case) and case.is_published,
+    "cases.import": lambda actor, _none: actor.is_moderator,
+    "moderation.open": lambda actor, _none: actor.is_moderator,
+    "proposal.decide": lambda actor, _proposal: actor.is_moderator,
+    "member.page": _member_page,
+    "member.invite": _invite,
+    "members.manage": lambda actor, _member: actor.is_admin,
+    "audit.read": lambda actor, _none: actor.is_admin,
+    "revision.editor_name": _revision_editor_name,
+}
+
+
+def can(actor: Actor, action: str, obj: Any = None) -> bool:
+    rule = RULES[action]  # an unknown action is a programming error, not a "no"
+    return bool(rule(actor, obj))
+
+
+def _may_know_of(actor: Actor, obj: Any) -> bool:
+    """Whether a refusal may say "not allowed" instead of "not found" (the thing's existence is no secret)."""
+    if isinstance(obj, Case):
+        return case_visible(actor.audience, obj) or _open_draft(actor, obj)
+    if isinstance(obj, Proposal):
+        return actor.is_moderator or actor.is_(obj.author)
+    return False
+
+
+def require(actor: Actor, action: str, obj: Any = None) -> None:
+    """Go on when the actor may; otherwise NotFound (when the thing is a secret to them) or NotAllowed."""
+    if can(actor, action, obj):
+        return
+    if _may_know_of(actor, obj):
+        raise NotAllowed()
+    raise NotFound()
