@@ -24,3 +24,23 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("CASEBOOK_LOG_LEVEL", "info").lower()
 proc_name = "casebook"
+# gunicorn's control socket sits in the home folder: two nodes on one machine would share it.
+control_socket_disable = True
+
+
+def on_starting(server):
+    from app import serving
+
+    serving.on_starting(server)
+
+
+def post_worker_init(worker):
+    from app import serving
+
+    serving.post_worker_init(worker)
+
+
+def worker_exit(server, worker):
+    from app import serving
+
+    serving.worker_exit(server, worker)

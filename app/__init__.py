@@ -5,8 +5,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config, db, errors, i18n
-from .search.store import IndexStore
+from . import config, db, errors, i18n, logs, serving
+from .search import SearchEngine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,14 +16,16 @@ def create_app(test_config: dict | None = None) -> Flask:
                 template_folder=str(PROJECT_ROOT / "templates"))
     app.config.from_mapping(config.from_environment(app.instance_path, test_config or {}))
 
+    logs.init_app(app)  # first: every later hook's log lines carry the request id
     db.init_app(app)
+    serving.init_app(app)  # before sign-in: loading a member needs a ready database
     i18n.init_app(app)
-    app.extensions["casebook.index"] = IndexStore(app.config["INDEX_DIR"])
+    app.extensions["casebook.search"] = SearchEngine(app.config["INDEX_DIR"])
 
     from . import auth, cli, forms, limits, security
     from .views import admin, api, pages, search
     from .views import auth as auth_views
-    from .views import contribute, people, profile, proposals
+    from .views import contribute, health, people, profile, proposals
 
     from .rendering import render_markdown
     from .views.urls import page_url, search_url, toggle_filter_url
@@ -48,9 +50,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(library_views.bp)
     app.register_blueprint(proposals.bp)
     app.register_blueprint(people.bp)
-
-    from .services import indexing
-
-    with app.app_context():
-        indexing.heal_at_start()
+    app.register_blueprint(health.bp)
+    serving.prepare(app)
     return app

@@ -45,7 +45,7 @@ def _load(user_id: str) -> SignedIn | None:
 
 
 # What a visitor may reach when CASEBOOK_SAFE_SPACE=1: signing in, and nothing else.
-SAFE_SPACE_OPEN = {"auth.login", "auth.accept_invitation", "static", "pages.set_language"}
+SAFE_SPACE_OPEN = {"auth.login", "auth.accept_invitation", "static", "pages.set_language", "health.healthz"}
 VIEW_AS_PUBLIC = "view_as_public"
 
 

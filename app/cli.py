@@ -1,14 +1,19 @@
 """The `flask --app app ...` commands."""
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from typing import Iterator
 from pathlib import Path
 
+import functools
+from typing import Any, Callable
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from . import db
 from .errors import DomainError
@@ -22,16 +27,45 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
 
 
+def _unreachable(error: OperationalError) -> None:
+    click.echo(f"Cannot reach the database {db.describe(db.engine())}: "
+               f"{str(error.orig or error).strip().splitlines()[0][:200]}", err=True)
+    sys.exit(1)
+
+
+def needs_database(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run the command on a ready schema (a new database gets one), or say in one line why not."""
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        problem = db.schema().check(force=True)
+        if problem:
+            click.echo(problem, err=True)
+            sys.exit(1)
+        try:
+            return command(*args, **kwargs)
+        except OperationalError as error:
+            _unreachable(error)
+    return run
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
     """Create the database or upgrade it to the newest schema."""
-    db.upgrade_schema()
+    try:
+        db.upgrade_schema()
+    except OperationalError as error:
+        _unreachable(error)
+    except db.SchemaProblem as problem:
+        click.echo(str(problem), err=True)
+        sys.exit(1)
+    db.schema().check(force=True)
     click.echo("Database is up to date.")
 
 
 @click.command("import-cases")
 @with_appcontext
+@needs_database
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 def import_cases(path: Path) -> None:
     """Import a case file, or every .md file in a folder; updates existing cases by slug."""
@@ -46,15 +80,18 @@ def import_cases(path: Path) -> None:
 
 @click.command("reindex")
 @with_appcontext
+@needs_database
 def reindex() -> None:
     """Rebuild both search indexes from the database and swap them in atomically."""
     with click.progressbar(length=1, label="Indexing", file=sys.stderr) as bar:
-        count = indexing.rebuild(progress=bar.update, on_total=lambda total: setattr(bar, "length", max(total, 1)))
+        count = indexing.rebuild(progress=bar.update, on_total=lambda total: setattr(bar, "length", max(total, 1)),
+                                 processes=min(os.cpu_count() or 1, 4))
     click.echo(f"Rebuilt the public and members indexes from {count} cases.")
 
 
 @click.command("check-index")
 @with_appcontext
+@needs_database
 @click.option("--no-heal", is_flag=True, help="Only report; change nothing.")
 def check_index(no_heal: bool) -> None:
     """Compare the search indexes with the database and repair any drift."""
@@ -75,6 +112,7 @@ def check_index(no_heal: bool) -> None:
 
 @click.command("export-case")
 @with_appcontext
+@needs_database
 @click.argument("slug")
 def export_case(slug: str) -> None:
     """Print a case as a `cases/` file that imports back to the same case."""
@@ -87,6 +125,7 @@ def export_case(slug: str) -> None:
 
 @click.command("export-cases")
 @with_appcontext
+@needs_database
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def export_cases(folder: Path) -> None:
     """Write every published case as FOLDER/<slug>.md; `import-cases FOLDER` reads them back unchanged."""
@@ -123,6 +162,7 @@ def user() -> None:
 @click.option("--name", default="", help="The member's name, as other members see it.")
 @click.option("--organisation", default="", help="The member's organisation.")
 @with_appcontext
+@needs_database
 def create_user(email: str, role: str, name: str, organisation: str) -> None:
     """Create a member; asks for the password twice (hidden; piped input works too)."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -135,6 +175,7 @@ def create_user(email: str, role: str, name: str, organisation: str) -> None:
 @click.argument("email")
 @click.option("--role", type=click.Choice(members.ROLES), default="member", show_default=True)
 @with_appcontext
+@needs_database
 def invite_user(email: str, role: str) -> None:
     """Invite someone; prints the link (valid 14 days, works once)."""
     with _refused("Not invited"):
@@ -146,6 +187,7 @@ def invite_user(email: str, role: str) -> None:
 @click.argument("email")
 @click.option("--name", default="command line", show_default=True, help="What the token is for.")
 @with_appcontext
+@needs_database
 def user_token(email: str, name: str) -> None:
     """Print a new personal API token for a member (shown once)."""
     member = _member_or_exit(email)
@@ -156,6 +198,7 @@ def user_token(email: str, name: str) -> None:
 @click.argument("email")
 @click.argument("role", type=click.Choice(members.ROLES))
 @with_appcontext
+@needs_database
 def user_role(email: str, role: str) -> None:
     """Give a member another role (the last active admin stays admin)."""
     member = _member_or_exit(email)
@@ -167,6 +210,7 @@ def user_role(email: str, role: str) -> None:
 @user.command("disable")
 @click.argument("email")
 @with_appcontext
+@needs_database
 def user_disable(email: str) -> None:
     """Stop a member from signing in; ends their sessions and API tokens at once."""
     member = _member_or_exit(email)
@@ -178,6 +222,7 @@ def user_disable(email: str) -> None:
 @user.command("enable")
 @click.argument("email")
 @with_appcontext
+@needs_database
 def user_enable(email: str) -> None:
     """Let a disabled member sign in again."""
     member = _member_or_exit(email)

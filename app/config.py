@@ -50,6 +50,13 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "SEARCH_MAX_QUERY_LENGTH": 200,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ("en", "nl"),
+        # Each worker follows the change log (DESIGN.md); tests start followers themselves.
+        "FOLLOW_CHANGES": os.environ.get("CASEBOOK_FOLLOW", "1") != "0" and not overrides.get("TESTING"),
+        "FOLLOW_INTERVAL": float(os.environ.get("CASEBOOK_FOLLOW_INTERVAL") or 0.5),
+        "LOG_FORMAT": (os.environ.get("CASEBOOK_LOG_FORMAT") or "text").lower(),
+        "LOG_LEVEL": (os.environ.get("CASEBOOK_LOG_LEVEL") or "info").upper(),
+        # Tests capture logs themselves; a server writes them to stderr.
+        "LOG_CONFIGURE": not overrides.get("TESTING"),
     }
     settings.update(overrides)
     return settings

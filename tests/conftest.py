@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,22 @@ def database_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
+def postgres_database():
+    """A database of its own on the test server (for servers started by a test), dropped afterwards."""
+    if not PG_URL:
+        pytest.skip("needs CASEBOOK_TEST_DATABASE_URL (set by .ci/run when PostgreSQL answers)")
+    url = sa.engine.make_url(PG_URL)
+    name = f"casebook_own_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
 def app(database_url, tmp_path):
     app = create_app({
         "TESTING": True,
@@ -44,7 +61,7 @@ def app(database_url, tmp_path):
     with app.app_context():
         db.upgrade_schema()
     yield app
-    app.extensions["casebook.index"].close()
+    app.extensions["casebook.search"].close()
     app.extensions["casebook.db"].kw["bind"].dispose()
 
 

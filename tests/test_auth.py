@@ -115,7 +115,7 @@ def test_with_redis_the_login_limit_is_shared_by_all_workers(database_url, tmp_p
     import uuid
 
     from app import create_app
-    config = {"SECRET_KEY": "t", "DATABASE_URL": database_url, "INDEX_DIR": str(tmp_path / "ix"),
+    config = {"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url, "INDEX_DIR": str(tmp_path / "ix"),
               "REDIS_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": f"casebook-test-{uuid.uuid4().hex}"}
     email = make_member()
     worker_a, worker_b = create_app(dict(config)).test_client(), create_app(dict(config)).test_client()

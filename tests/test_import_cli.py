@@ -45,3 +45,13 @@ def test_export_case_command_prints_the_file(runner, add_case):
     result = runner.invoke(args=["export-case", "sample-case"])
     assert result.exit_code == 0 and result.output.startswith("---\nslug: sample-case\n")
     assert runner.invoke(args=["export-case", "nope"]).exit_code != 0
+
+
+def test_export_cases_writes_every_published_case_and_imports_back_unchanged(runner, seeded, tmp_path):
+    out = tmp_path / "backup"
+    exported = runner.invoke(args=["export-cases", str(out)])
+    count = len(seeded.created)
+    assert exported.exit_code == 0 and f"Wrote {count} case file(s)" in exported.output
+    assert len(list(out.glob("*.md"))) == count
+    again = runner.invoke(args=["import-cases", str(out)])
+    assert again.exit_code == 0 and f"0 new, 0 updated, {count} unchanged" in again.output

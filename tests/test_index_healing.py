@@ -10,6 +10,7 @@ import textwrap
 from app import create_app
 from app.search.schema import IndexDocument
 from app.services import indexing
+from app.services.follower import follower
 from conftest import ROOT, case_text
 
 CRASHING_IMPORT = textwrap.dedent("""
@@ -43,9 +44,10 @@ def test_a_process_killed_between_commit_and_index_update_is_healed_at_next_star
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     # The case is in the database but the running worker's index has not seen it yet ...
     with app.app_context():
-        assert set(indexing.store().stored("public")) == {"before"}
-    # ... the next start applies the pending change log.
-    restarted = create_app({"SECRET_KEY": "t", "DATABASE_URL": config["DATABASE_URL"], "INDEX_DIR": config["INDEX_DIR"]})
+        assert set(indexing.engine().fingerprints("public")) == {"before"}
+    # ... the next start applies the pending change log (its follower's first step).
+    restarted = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": config["DATABASE_URL"], "INDEX_DIR": config["INDEX_DIR"]})
+    follower(restarted).step()
     assert search_total(restarted.test_client(), "narwhalmarker") == 1
     assert restarted.test_client().get("/cases/crashed").status_code == 200
 
@@ -54,12 +56,11 @@ def test_check_index_reports_and_repairs_drift(app, client, runner, add_case):
     add_case(slug="kept", title="Kept case")
     add_case(slug="lost", title="Lost case dugongmarker")
     with app.app_context():
-        store = indexing.store()
+        engine = indexing.engine()
         # Simulate drift: one case vanished from the public index, a stranger appeared.
-        with store.writing(store.last_applied("public")) as writer:
-            writer.put("public", None, "lost")
-            writer.put("public", IndexDocument(slug="ghost", language="en", title="Ghost", summary="", lessons="",
-                                               body="", places="", excerpt="", published=0, fingerprint="x"), "ghost")
+        ghost = IndexDocument(slug="ghost", language="en", title="Ghost", summary="", lessons="",
+                              body="", places="", excerpt="", published=0, fingerprint="x")
+        assert engine.apply({"lost": {"public": None}, "ghost": {"public": ghost}}, engine.position().applied)
     report = runner.invoke(args=["check-index", "--no-heal"])
     assert report.exit_code == 1
     assert "public index: missing: lost" in report.output and "public index: extra: ghost" in report.output
@@ -73,14 +74,12 @@ def test_check_index_reports_and_repairs_drift(app, client, runner, add_case):
 def test_reindex_builds_a_new_generation_and_swaps_it_in(app, client, runner, add_case):
     add_case(slug="one", title="Rebuilt case manateemarker")
     with app.app_context():
-        before = indexing.store().current_dir()
-    searcher_before = None
-    with app.app_context():
-        searcher_before = indexing.store().searcher("public")
+        before = indexing.engine().store.current_dir()
+        searcher_before = indexing.engine().store.open_searcher(before, "public")
     result = runner.invoke(args=["reindex"])
     assert result.exit_code == 0 and "from 1 cases" in result.output
     with app.app_context():
-        after = indexing.store().current_dir()
+        after = indexing.engine().store.current_dir()
     assert after != before and after.parent == before.parent
     # A search that started on the old generation still works; new ones use the new generation.
     assert searcher_before.doc_count() == 1
@@ -90,7 +89,7 @@ def test_reindex_builds_a_new_generation_and_swaps_it_in(app, client, runner, ad
 def test_a_busy_writer_leaves_changes_in_the_log_for_the_next_apply(app, client, add_case, monkeypatch):
     add_case(slug="first", title="First case")
     with app.app_context():
-        store = indexing.store()
+        store = indexing.engine().store
         with store.writing(store.last_applied("public")) as holder:
             assert holder is not None
             # Its own apply waits for the lock, then gives up and leaves the row in the log.
@@ -104,8 +103,9 @@ def test_a_busy_writer_leaves_changes_in_the_log_for_the_next_apply(app, client,
 def test_a_missing_index_is_rebuilt_at_start(app, add_case):
     add_case(slug="rebuilt", title="Rebuilt walrusmarker")
     os.unlink(os.path.join(app.config["INDEX_DIR"], "current"))
-    restarted = create_app({"SECRET_KEY": "t", "DATABASE_URL": app.config["DATABASE_URL"],
+    restarted = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": app.config["DATABASE_URL"],
                             "INDEX_DIR": app.config["INDEX_DIR"]})
+    follower(restarted).step()
     assert search_total(restarted.test_client(), "walrusmarker") == 1
 
 
@@ -113,7 +113,7 @@ def test_small_segments_from_single_changes_are_merged_without_losing_anything(a
     for i in range(10):
         add_case(slug=f"case-{i}", title=f"Segment case {i} otterwise")
     with app.app_context():
-        store = indexing.store()
+        store = indexing.engine().store
         generation = store.current_dir()
         assert store.merge_segments(generation, wait=10)
         assert store._segment_count(generation) <= 2
@@ -127,7 +127,7 @@ def test_a_rebuild_shares_segments_yet_each_index_keeps_its_own_deletions(app, c
     add_case(slug="closed", title="Closed case heronmarker", visibility="members")
     assert runner.invoke(args=["reindex"]).exit_code == 0
     with app.app_context():
-        store = indexing.store()
+        store = indexing.engine().store
         assert set(store.stored("public")) == {"shared", "mixed"}
         assert set(store.stored("members")) == {"shared", "mixed", "closed"}
         # The shared segment's files are one set of files on disk, linked into both indexes.
@@ -137,7 +137,7 @@ def test_a_rebuild_shares_segments_yet_each_index_keeps_its_own_deletions(app, c
     # Turning the shared case members-only deletes it from the public index alone.
     add_case(slug="shared", title="Shared case heronmarker", visibility="members")
     with app.app_context():
-        assert set(indexing.store().stored("public")) == {"mixed"}
-        assert set(indexing.store().stored("members")) == {"shared", "mixed", "closed"}
+        assert set(indexing.engine().fingerprints("public")) == {"mixed"}
+        assert set(indexing.engine().fingerprints("members")) == {"shared", "mixed", "closed"}
     assert search_total(client, "heronmarker") == 1
     assert "match the database" in runner.invoke(args=["check-index"]).output

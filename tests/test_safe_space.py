@@ -60,7 +60,7 @@ def test_in_safe_space_mode_members_use_the_site(closed_app, add_case, make_memb
 
 def test_safe_space_is_set_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CASEBOOK_SAFE_SPACE", "1")
-    app = create_app({"SECRET_KEY": "t", "DATABASE_URL": f"sqlite:///{tmp_path / 'db'}",
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": f"sqlite:///{tmp_path / 'db'}",
                       "INDEX_DIR": str(tmp_path / "ix")})
     assert app.config["SAFE_SPACE"] is True
 

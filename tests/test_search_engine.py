@@ -1,12 +1,12 @@
 """The search package on its own: ranking, deleted documents, snippets."""
 from __future__ import annotations
 
+import numpy as np
 from whoosh import index as whoosh_index
 
-from app.search import querying, syntax, thesaurus
+from app.search import Hits, IndexDocument, Query, SearchEngine, SegmentJob
 from app.search.highlighting import highlight_window
-from app.search.schema import IndexDocument, language_analyzer
-from app.search.store import IndexStore, SegmentJob
+from app.search.schema import language_analyzer
 
 
 def doc(slug: str, title: str, body: str, published: int = 0) -> IndexDocument:
@@ -15,20 +15,19 @@ def doc(slug: str, title: str, body: str, published: int = 0) -> IndexDocument:
                          facets={"theme": ["nature"], "city": ["Utrecht"]})
 
 
-def search(store: IndexStore, q: str, newest: bool = False) -> querying.Hits:
-    parsed = syntax.parse(q, thesaurus.default(), 200)
-    return querying.search(store.searcher("public"), parsed, 1, 10, newest)
+def search(engine: SearchEngine, q: str, newest: bool = False) -> Hits:
+    return engine.query("public", Query(text=q, newest=newest))
 
 
-def build(tmp_path, docs) -> IndexStore:
-    store = IndexStore(tmp_path)
-    store.rebuild([SegmentJob("all", ("public", "members"), lambda: iter(docs), len(docs))], 0)
-    return store
+def build(tmp_path, docs) -> SearchEngine:
+    engine = SearchEngine(tmp_path)
+    engine.rebuild([SegmentJob("all", ("public", "members"), lambda: iter(docs), len(docs))], 0)
+    return engine
 
 
 def test_deleted_documents_are_never_matched_even_before_a_merge(tmp_path):
     store = build(tmp_path, [doc("kept", "Kept", "otters swim"), doc("gone", "Gone", "otters and walrusmarker")])
-    writer = whoosh_index.open_dir(str(store.current_dir() / "public")).writer()
+    writer = whoosh_index.open_dir(str(store.store.current_dir() / "public")).writer()
     writer.delete_by_term("slug", "gone")
     writer.commit(merge=False)  # the deleted posting stays in the segment
     assert [h.slug for h in search(store, "otters").hits] == ["kept"]
@@ -60,8 +59,8 @@ def test_snippet_marks_stemmed_matches_and_escapes_the_rest():
 
 def test_phrases_match_in_order_across_segments_and_over_stop_words(tmp_path):
     store = build(tmp_path, [doc("a", "One", "the heat of the city rose"), doc("b", "Two", "city heat rose")])
-    with store.writing(0) as writer:  # a second segment, as a publish leaves behind
-        writer.put("public", doc("c", "Three", "more heat of the city here"), "c")
+    # A second segment, as a publish leaves behind.
+    assert store.apply({"c": {"public": doc("c", "Three", "more heat of the city here")}}, 0)
     assert sorted(h.slug for h in search(store, '"heat of the city"').hits) == ["a", "c"]
     assert [h.slug for h in search(store, '"city heat"').hits] == ["b"]
     assert search(store, '"rose city"').total == 0
@@ -72,3 +71,44 @@ def test_an_empty_index_answers_every_kind_of_search(tmp_path):
     for q in ("", "water", '"water square"', "city:Utrecht", "watr"):
         hits = search(store, q)
         assert hits.total == 0 and hits.hits == []
+
+
+def test_a_forked_build_gives_the_same_index_as_one_process(tmp_path, monkeypatch):
+    from app.search import store
+    monkeypatch.setattr(store, "PARALLEL_FROM_DOCS", 0)
+    monkeypatch.setattr(store.threading, "active_count", lambda: 1)  # other tests' servers may have left threads
+    forks = []
+    real = store._build_in_parallel
+    monkeypatch.setattr(store, "_build_in_parallel", lambda *args: forks.append(args[-1]) or real(*args))
+    docs = [doc(f"case-{i}", f"Case {i} {'solar' if i % 3 else 'wind'}", f"story {i} heat {'pump ' * (i % 5)}", i)
+            for i in range(60)]
+    jobs = lambda: [SegmentJob("a", ("public", "members"), lambda: iter(docs[:30]), 30),  # noqa: E731
+                    SegmentJob("b", ("public", "members"), lambda: iter(docs[30:]), 30)]
+    alone, forked = SearchEngine(tmp_path / "alone"), SearchEngine(tmp_path / "forked")
+    alone.rebuild(jobs(), 7)
+    forked.rebuild(jobs(), 7, processes=2)
+    assert forked.fingerprints("public") == alone.fingerprints("public") and len(alone.fingerprints("public")) == 60
+    for q in ("solar", "wind heat", '"heat pump"', "pump"):
+        assert [h.slug for h in search(forked, q).hits] == [h.slug for h in search(alone, q).hits]
+    assert forked.position().applied == 7 and forks == [2]
+
+
+def test_postings_read_a_block_at_a_time_equal_postings_read_one_by_one(tmp_path):
+    """The fast reader uses Whoosh's block internals; any other matcher takes the plain path. Both agree."""
+    from whoosh.matching import ListMatcher
+
+    from app.search import ranking
+    engine = build(tmp_path, [doc(f"d{i}", "Title", "heat " * (1 + i % 4) + "other words", i) for i in range(300)])
+    with engine._reading("public") as searcher:
+        reader = searcher.reader()
+        ids, tfs = [], []
+        ranking._read_leaf(reader.postings("all_en", "heat"), 0, ids, tfs)
+        assert len(ids) > 1  # several blocks of postings
+        block_ids, block_tfs = np.concatenate(ids).tolist(), np.concatenate(tfs).tolist()
+        reference = list(reader.postings("all_en", "heat").items_as("weight"))
+        plain_ids, plain_tfs = [], []
+        ranking._read_leaf(ListMatcher([d for d, _w in reference], [w for _d, w in reference]), 0,
+                           plain_ids, plain_tfs)
+    assert block_ids == [d for d, _w in reference] == plain_ids[0].tolist()
+    assert block_tfs == [w for _d, w in reference] == plain_tfs[0].tolist()
+    assert len(block_ids) == 300 and set(block_tfs) == {1.0, 2.0, 3.0, 4.0}

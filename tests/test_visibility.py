@@ -83,11 +83,10 @@ def test_turning_a_case_members_only_removes_it_from_anonymous_search_at_once(cl
     assert client.get("/api/v1/search?q=walrusmarkr").get_json()["suggestion"] is None
     assert client.get("/cases/turning").status_code == 404
     # Not merely hidden by the database check: the public index itself no longer finds it.
-    from app.search import querying, syntax, thesaurus
+    from app.search import Query
     from app.services import indexing
     with client.application.app_context():
-        searcher = indexing.store().searcher("public")
-        hits = querying.search(searcher, syntax.parse("walrusmarker", thesaurus.default(), 200), 1, 10, False)
+        hits = indexing.engine().query("public", Query(text="walrusmarker"))
     assert hits.total == 0 and hits.hits == []
 
 

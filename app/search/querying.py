@@ -29,6 +29,7 @@ class Hits:
     facets: dict[str, list[tuple[str, int]]]
     suggestion: str | None = None
     any_word: bool = False  # True when no case had all the words and any word was enough
+    filters: dict[str, list[str]] = field(default_factory=dict)  # as applied: URL filters and `city:` words
 
 
 @dataclass
@@ -226,7 +227,7 @@ def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, ne
     if (not matched or any_word) and parsed.words:
         suggestion = suggest(searcher, parsed.words)
     return Hits(total=len(matched), hits=hits, facets=facet_counts(searcher, matched),
-                suggestion=suggestion, any_word=any_word)
+                suggestion=suggestion, any_word=any_word, filters=parsed.filters)
 
 
 def _in_live_docs(searcher: Searcher, word: str) -> bool:

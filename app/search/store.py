@@ -7,14 +7,15 @@
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import multiprocessing
 import os
 import shutil
 import threading
-from functools import partial
 import time
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -34,6 +35,10 @@ MERGE_BATCH = 4
 # A writer waits this long for a merge or another writer before leaving its change in the log.
 LOCK_WAIT_SECONDS = 5.0
 CURRENT = "current"
+COMPLETE = "complete"  # written into a generation once it is whole; a folder without it is a build in progress
+REBUILD_LOCK = ".rebuild.lock"
+# Forking a process that runs other threads can copy a lock some thread held: build in parallel only alone.
+PARALLEL_FROM_DOCS = 400
 
 
 class IndexMissing(RuntimeError):
@@ -66,7 +71,6 @@ class IndexWriter:
 class IndexStore:
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        self._local = threading.local()
 
     # --- where the indexes are -------------------------------------------------------
     def current_dir(self) -> Path | None:
@@ -104,14 +108,14 @@ class IndexStore:
 
     # --- writing -----------------------------------------------------------------------
     @contextmanager
-    def writing(self, last_change: int) -> Iterator[IndexWriter | None]:
+    def writing(self, last_change: int, wait: float | None = None) -> Iterator[IndexWriter | None]:
         """Write both indexes of the current generation, or yield None when another process is.
 
         The caller's changes are not lost when the lock is taken: they stay in the
         change log and the lock holder, or the next writer, applies them.
         """
         generation = self._require()
-        lock = _acquire(generation, LOCK_WAIT_SECONDS)
+        lock = _acquire(generation, LOCK_WAIT_SECONDS if wait is None else wait)
         if lock is None:
             yield None
             return
@@ -130,12 +134,17 @@ class IndexStore:
                 self._remember(generation, name, last_change)
         finally:
             lock.release()
-        if self._segment_count(generation) > MAX_SEGMENTS:
-            threading.Thread(target=self.merge_segments, args=(generation,), daemon=True).start()
 
     @staticmethod
     def _segment_count(generation: Path) -> int:
         return max(len(whoosh_index.open_dir(str(generation / n))._segments()) for n in INDEX_NAMES)
+
+    def merge_if_needed(self) -> bool:
+        """Merge small segments when single changes have left many (True: nothing left to do)."""
+        generation = self.current_dir()
+        if generation is None or self._segment_count(generation) <= MAX_SEGMENTS:
+            return True
+        return self.merge_segments(generation)
 
     def merge_segments(self, generation: Path | None = None, wait: float = 0.0) -> bool:
         """Merge the small segments that single changes leave behind (False when busy).
@@ -161,27 +170,39 @@ class IndexStore:
         return True
 
     def rebuild(self, jobs: list["SegmentJob"], last_change: int,
-                progress: Callable[[int], None] | None = None) -> Path:
+                progress: Callable[[int], None] | None = None, processes: int = 1) -> Path:
         """Build both indexes in a new generation folder, then swap `current` to it atomically.
 
         Each job builds one segment, shared (by hard link) by the indexes it names: a case
-        that reads the same for everyone is analysed once, not once per index.
+        that reads the same for everyone is analysed once, not once per index. One rebuild
+        runs at a time per index folder; a second waits for the first.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        generation = self.root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-        parts = generation / "parts"
-        parts.mkdir(parents=True)
-        if sum(job.size for job in jobs) >= 400 and (os.cpu_count() or 1) > 1:
-            _build_in_parallel(parts, jobs, progress)
-        else:
-            for job in jobs:
-                _build_one(parts / job.name, job.documents(), progress)
-        for name in INDEX_NAMES:
-            _assemble(generation / name, [parts / job.name for job in jobs if name in job.indexes])
-            self._remember(generation, name, last_change)
-        shutil.rmtree(parts)  # the indexes hold hard links to every file they need
-        self._swap(generation)
+        with _rebuild_lock(self.root):
+            self._drop_dead_builds()
+            generation = self.root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+            parts = generation / "parts"
+            parts.mkdir(parents=True)
+            alone = threading.active_count() == 1
+            if processes > 1 and alone and sum(job.size for job in jobs) >= PARALLEL_FROM_DOCS:
+                _build_in_parallel(parts, jobs, progress, processes)
+            else:
+                for job in jobs:
+                    _build_one(parts / job.name, job.documents(), progress)
+            for name in INDEX_NAMES:
+                _assemble(generation / name, [parts / job.name for job in jobs if name in job.indexes])
+                self._remember(generation, name, last_change)
+            shutil.rmtree(parts)  # the indexes hold hard links to every file they need
+            (generation / COMPLETE).write_text(str(last_change))
+            self._swap(generation)
         return generation
+
+    def _drop_dead_builds(self) -> None:
+        """Generations a killed rebuild left half-built (we hold the rebuild lock: no build is running)."""
+        current = self.current_dir()
+        for path in self.root.glob("gen-*"):
+            if path.is_dir() and path != current and not (path / COMPLETE).exists():
+                shutil.rmtree(path, ignore_errors=True)
 
     def _swap(self, generation: Path) -> None:
         tmp_link = self.root / f".{CURRENT}-{os.getpid()}"
@@ -193,36 +214,32 @@ class IndexStore:
 
     def _drop_old_generations(self, keep: set[str]) -> None:
         # The newest previous generation stays: another worker may still be reading it.
-        generations = sorted((p for p in self.root.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+        generations = sorted((p for p in self.root.glob("gen-*") if p.is_dir() and (p / COMPLETE).exists()),
+                             key=lambda p: p.stat().st_mtime)
         old = [p for p in generations if p.name not in keep]
         for path in old[:-1]:
             shutil.rmtree(path, ignore_errors=True)
 
     # --- reading -----------------------------------------------------------------------
-    def searcher(self, name: str) -> Searcher:
-        """A searcher of this thread, reopened when the index changed or was swapped."""
-        generation = self._require()
-        cache = self._local.__dict__.setdefault("searchers", {})
-        cached = cache.get(name)
-        if cached is not None and cached[0] == generation and cached[1].up_to_date():
-            return cached[1]
-        if cached is not None:
-            cached[1].close()
-        # A fresh reader, not Searcher.refresh(): refresh reuses segment readers and so
-        # misses deletions committed without new documents (a case turned members-only).
-        searcher = whoosh_index.open_dir(str(generation / name)).searcher()
-        cache[name] = (generation, searcher)
-        return searcher
+    @staticmethod
+    def open_searcher(generation: Path, name: str) -> Searcher:
+        return whoosh_index.open_dir(str(generation / name)).searcher()
 
     def stored(self, name: str) -> dict[str, str]:
         """slug -> fingerprint of every case in one index (for check-index)."""
-        with whoosh_index.open_dir(str(self._require() / name)).searcher() as s:
+        with self.open_searcher(self._require(), name) as s:
             return {f["slug"]: f.get("fingerprint", "") for f in s.all_stored_fields()}
 
-    def close(self) -> None:
-        for _gen, searcher in self._local.__dict__.get("searchers", {}).values():
-            searcher.close()
-        self._local.__dict__["searchers"] = {}
+
+@contextmanager
+def _rebuild_lock(root: Path) -> Iterator[None]:
+    """One rebuild at a time in this folder, across processes; released when its holder dies (kill -9 too)."""
+    with open(root / REBUILD_LOCK, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _acquire(generation: Path, wait: float):
@@ -289,9 +306,9 @@ def _assemble(target: Path, part_dirs: list[Path]) -> None:
     TOC(build_schema(), segments, 1).write(FileStorage(str(target)), whoosh_index._DEF_INDEX_NAME)
 
 
-def _build_in_parallel(parts: Path, jobs: list[SegmentJob], progress) -> None:
-    """Two forked processes share the jobs, larger first to the less loaded: Whoosh is CPU-bound."""
-    groups: list[list[SegmentJob]] = [[], []]
+def _build_in_parallel(parts: Path, jobs: list[SegmentJob], progress, processes: int) -> None:
+    """Forked processes share the jobs, larger first to the less loaded: Whoosh is CPU-bound."""
+    groups: list[list[SegmentJob]] = [[] for _ in range(processes)]
     for job in sorted(jobs, key=lambda j: -j.size):
         min(groups, key=lambda g: sum(j.size for j in g)).append(job)
     ctx = multiprocessing.get_context("fork")

@@ -10,8 +10,7 @@ from .. import db
 from ..audience import Audience
 from ..policy import case_visible, contributor_visible, lesson_visible
 from ..models import Case, Lesson, Member
-from ..search.store import IndexMissing
-from ..search import querying
+from ..search import SearchUnavailable
 from . import indexing
 
 RELATED_LIMIT = 3
@@ -84,12 +83,12 @@ def cases_by_slug(audience: Audience, slugs: list[str]) -> list[Case]:
 
 
 def related_cases(audience: Audience, case: Case) -> list[Case]:
-    try:
-        searcher = indexing.store().searcher(audience.index_name)
-    except IndexMissing:
-        return []
     text = " ".join([case.title, case.summary, case.body])
-    slugs = querying.related(searcher, case.slug, case.language, text, case.themes, RELATED_LIMIT)
+    try:
+        slugs = indexing.engine().related(audience.index_name, case.slug, case.language, text, case.themes,
+                                          RELATED_LIMIT)
+    except SearchUnavailable:
+        return []  # the case page goes on without them while the index heals
     return cases_by_slug(audience, slugs)
 
 

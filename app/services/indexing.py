@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .. import db
@@ -16,16 +16,16 @@ from ..policy import case_visible, lesson_visible
 from ..i18n import country_name
 from ..models import Case, IndexChange
 from ..rendering import plain_text
-from ..search.schema import IndexDocument
-from ..search.store import INDEX_NAMES, IndexStore, SegmentJob
+from ..search import INDEX_NAMES, IndexDocument, SearchEngine, SegmentJob
 
 log = logging.getLogger(__name__)
 EXCERPT_CHARS = 1500
 AUDIENCE_OF_INDEX = {"public": Audience.ANONYMOUS, "members": Audience.MEMBER}
 
 
-def store() -> IndexStore:
-    return current_app.extensions["casebook.index"]
+def engine() -> SearchEngine:
+    """This process's search engine (DESIGN.md: one per worker, kept between requests)."""
+    return current_app.extensions["casebook.search"]
 
 
 def document_for(case: Case | None, index_name: str) -> IndexDocument | None:
@@ -67,17 +67,12 @@ def _load(session, slugs: set[str]) -> dict[str, Case]:
     return {c.slug: c for c in cases}
 
 
-def _write(slugs: set[str], last_change: int) -> bool:
+def _write(slugs: set[str], last_change: int, wait: float | None = None) -> bool:
     """Rewrite these cases in both indexes; False when another process holds the writer lock."""
     with db.fresh_session() as session:
         cases = _load(session, slugs)
-        with store().writing(last_change) as writer:
-            if writer is None:
-                return False
-            for slug in sorted(slugs):
-                for name in INDEX_NAMES:
-                    writer.put(name, document_for(cases.get(slug), name), slug)
-    return True
+        documents = {slug: {name: document_for(cases.get(slug), name) for name in INDEX_NAMES} for slug in slugs}
+    return engine().apply(documents, last_change, wait)
 
 
 def _pending(since: int) -> list[tuple[int, str]]:
@@ -86,19 +81,28 @@ def _pending(since: int) -> list[tuple[int, str]]:
                                     .order_by(IndexChange.id)).all())
 
 
-def apply_pending() -> int:
-    """Apply the change log rows that the indexes have not seen yet; returns how many."""
-    index = store()
+def log_position() -> int:
+    """The newest row of the change log: where every node's index is heading."""
+    with db.fresh_session() as session:
+        return session.scalar(select(func.coalesce(func.max(IndexChange.id), 0))) or 0
+
+
+def apply_pending(wait: float | None = None) -> int:
+    """Apply the change log rows that the indexes have not seen yet; returns how many.
+
+    `wait`: how long to wait for another process's writer lock (None: a few seconds).
+    """
+    index = engine()
     if not index.exists():
         rebuild()
         return 0
     applied = 0
     # Loop: rows committed by a worker that found our lock taken are ours to apply.
     for _round in range(10):
-        rows = _pending(min(index.last_applied(name) for name in INDEX_NAMES))
+        rows = _pending(index.position().applied)
         if not rows:
             break
-        if not _write({slug for _id, slug in rows}, rows[-1][0]):
+        if not _write({slug for _id, slug in rows}, rows[-1][0], wait):
             log.info("index writer busy; %d pending changes stay in the log for its holder", len(rows))
             break
         applied += len(rows)
@@ -115,8 +119,12 @@ def reads_the_same_for_everyone(case: Case) -> bool:
     return case.is_published and case.visibility == "public" and all(l.visibility == "public" for l in case.lessons)
 
 
-def rebuild(progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None) -> int:
-    """Build both indexes afresh from the database and swap them in; returns the number of cases."""
+def rebuild(progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None,
+            processes: int = 1) -> int:
+    """Build both indexes afresh from the database and swap them in; returns the number of cases.
+
+    `processes` > 1 builds in forked processes (the command line only: a server process runs threads).
+    """
     with db.fresh_session() as session:
         # Read the log position first: a change committed during the build is replayed after it.
         last_change = session.scalar(select(func.coalesce(func.max(IndexChange.id), 0)))
@@ -136,7 +144,7 @@ def rebuild(progress: Callable[[int], None] | None = None, on_total: Callable[[i
     ]
     if on_total:
         on_total(len(shared) + 2 * len(other))
-    store().rebuild(jobs, last_change, progress)
+    engine().rebuild(jobs, last_change, progress, processes=processes)
     apply_pending()
     return len(cases)
 
@@ -160,7 +168,7 @@ class IndexReport:
 def check(heal: bool = True) -> IndexReport:
     """Compare every index with the database; rewrite whatever differs."""
     report = IndexReport()
-    index = store()
+    index = engine()
     if not index.exists():
         if heal:
             rebuild()
@@ -170,21 +178,11 @@ def check(heal: bool = True) -> IndexReport:
         cases = session.scalars(select(Case).options(selectinload(Case.lessons))).all()
         for name in INDEX_NAMES:
             expected = {c.slug: d.fingerprint for c in cases if (d := document_for(c, name))}
-            actual = index.stored(name)
+            actual = index.fingerprints(name)
             report.missing[name] = sorted(set(expected) - set(actual))
             report.extra[name] = sorted(set(actual) - set(expected))
             report.stale[name] = sorted(s for s in set(expected) & set(actual) if expected[s] != actual[s])
     if heal and report.drift:
         # Rewriting cases does not move the log position: pending rows stay pending.
-        _write(set(report.drift), min(index.last_applied(n) for n in INDEX_NAMES))
+        _write(set(report.drift), index.position().applied)
     return report
-
-
-def heal_at_start() -> None:
-    """At start-up: catch up with changes committed while no index writer ran."""
-    if not inspect(db.engine()).has_table("index_changes"):
-        return  # no database yet: `flask --app app init-db` creates it
-    try:
-        apply_pending()
-    except Exception:  # a broken index must not stop the site; check-index repairs it
-        log.exception("could not bring the search index up to date at start-up")

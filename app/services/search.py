@@ -9,9 +9,7 @@ from flask_babel import gettext as _
 from ..audience import Audience
 from ..i18n import label
 from ..models import Case
-from ..search import querying, syntax, thesaurus
-from ..search.schema import FACETS
-from ..search.store import IndexMissing
+from ..search import FACETS, Query, QueryProblem, SearchUnavailable
 from . import cases as case_service
 from . import indexing
 
@@ -76,7 +74,7 @@ class SearchPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _problem_message(problem: syntax.QueryProblem) -> str:
+def _problem_message(problem: QueryProblem) -> str:
     kind, _sep, limit = str(problem).partition(":")
     if kind == "too_long":
         return _("Your search is too long. Please use at most %(n)s characters.", n=limit)
@@ -86,26 +84,23 @@ def _problem_message(problem: syntax.QueryProblem) -> str:
 def search_cases(audience: Audience, request: SearchRequest) -> SearchPage:
     per_page = current_app.config["SEARCH_PER_PAGE"]
     page = SearchPage(request=request, per_page=per_page)
+    query = Query(text=request.q, filters=request.filters, page=request.page, per_page=per_page,
+                  newest=request.sort == "newest", max_length=current_app.config["SEARCH_MAX_QUERY_LENGTH"])
     try:
-        parsed = syntax.parse(request.q, thesaurus.default(), current_app.config["SEARCH_MAX_QUERY_LENGTH"])
-    except syntax.QueryProblem as problem:
+        hits = indexing.engine().query(audience.index_name, query)
+    except QueryProblem as problem:
         page.message = _problem_message(problem)
         return page
-    for facet, values in request.filters.items():
-        parsed.filters.setdefault(facet, []).extend(values)
-    try:
-        searcher = indexing.store().searcher(audience.index_name)
-    except IndexMissing:
+    except SearchUnavailable:
         page.message = _("Search is being prepared. Please try again in a minute.")
         return page
-    hits = querying.search(searcher, parsed, request.page, per_page, newest=request.sort == "newest")
     snippets = {h.slug: h.snippet for h in hits.hits}
     # Second layer: every hit is checked against the database before it is shown.
     visible = case_service.cases_by_slug(audience, [h.slug for h in hits.hits])
     page.results = [Result(case=c, snippet=snippets[c.slug]) for c in visible]
     page.total = hits.total - (len(hits.hits) - len(visible))
     page.suggestion, page.any_word = hits.suggestion, hits.any_word
-    selected = {facet: {v.lower() for v in values} for facet, values in parsed.filters.items()}
+    selected = {facet: {v.lower() for v in values} for facet, values in hits.filters.items()}
     page.facets = {
         facet: [FacetValue(value=v, label=label(facet, v), count=n, selected=v.lower() in selected.get(facet, ()))
                 for v, n in counts]

@@ -92,4 +92,4 @@ def review(proposal_id: int):
     elif request.method == "POST":
         abort(400)
     return render_template("proposals/review.html", proposal=proposal, form=form, error=error,
-                           source=proposals.source_case(proposal), confirm=ConfirmForm())
+                           source=proposals.source_case(proposal), confirm=ConfirmForm()), 400 if error else 200

@@ -1,0 +1,205 @@
+"""The one interface the rest of Casebook talks to: apply changes, rebuild, query, related,
+fingerprints and the position in the change log. No Whoosh object leaves this package.
+
+One engine per process. Its searchers (and the caches hung on them) live between requests,
+shared by the process's threads: Whoosh reads its files with seek-then-read, so a process
+answers one search at a time (searching is CPU-bound; threads gain nothing running two).
+Searchers are reopened when the index generation or its segments move.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from whoosh.searching import Searcher
+
+from . import querying, syntax, thesaurus
+from .querying import Hits
+from .schema import IndexDocument
+from .store import INDEX_NAMES, IndexMissing, IndexStore, SegmentJob
+
+log = logging.getLogger(__name__)
+
+
+class SearchUnavailable(RuntimeError):
+    """The index cannot answer now (missing, being rebuilt, or damaged); the node heals it."""
+
+
+@dataclass
+class Query:
+    text: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 10
+    newest: bool = False
+    max_length: int = 200
+
+
+@dataclass
+class Position:
+    """Where this node's index stands: its generation and the last change-log row it applied."""
+
+    generation: str | None
+    applied: int
+
+
+class SearchEngine:
+    def __init__(self, root: str | Path):
+        self.store = IndexStore(root)
+        self._lock = threading.RLock()
+        self._searchers: dict[str, tuple[Path, Searcher]] = {}
+        self._damaged_generation: Path | None = None
+
+    # --- the change log position ---------------------------------------------------------
+    def exists(self) -> bool:
+        return self.store.exists()
+
+    def position(self) -> Position:
+        current = self.store.current_dir()
+        if current is None:
+            return Position(None, 0)
+        return Position(current.name, min(self.store.last_applied(n, current) for n in INDEX_NAMES))
+
+    def needs_rebuild(self) -> bool:
+        """Missing, or found damaged while reading: the follower builds a new generation."""
+        current = self.store.current_dir()
+        return current is None or current == self._damaged_generation
+
+    # --- writing -----------------------------------------------------------------------------
+    def apply(self, documents: dict[str, dict[str, IndexDocument | None]], position: int,
+              wait: float | None = None) -> bool:
+        """Put each case's document (None: remove it) into each index and remember `position`.
+
+        False when another process holds the writer lock: the change stays in the log for it.
+        """
+        with self.store.writing(position, wait) as writer:
+            if writer is None:
+                return False
+            for slug in sorted(documents):
+                for name, document in documents[slug].items():
+                    writer.put(name, document, slug)
+        return True
+
+    def rebuild(self, jobs: list[SegmentJob], position: int, progress: Callable[[int], None] | None = None,
+                processes: int = 1) -> None:
+        self.store.rebuild(jobs, position, progress, processes=processes)
+        self._damaged_generation = None
+
+    def verify(self) -> bool:
+        """Read every index's table of contents, terms and postings afresh: False when they are damaged.
+
+        Asked when writing failed: a full disk leaves a sound index (keep retrying the change),
+        a damaged file needs a new generation.
+        """
+        current = self.store.current_dir()
+        if current is None:
+            return False
+        try:
+            for name in INDEX_NAMES:
+                with self.store.open_searcher(current, name) as searcher:
+                    reader = searcher.reader()
+                    for term in reader.lexicon("slug"):
+                        reader.postings("slug", term).all_ids()
+                    if reader.doc_count_all():
+                        reader.stored_fields(0)
+        except Exception as error:
+            self._damaged_generation = current
+            log.error("search index %s failed verification (%s: %s); it will be rebuilt", current,
+                      type(error).__name__, str(error)[:200])
+            return False
+        return True
+
+    def maintain(self) -> bool:
+        """Merge the small segments single changes leave behind, when there are many (False: busy)."""
+        return self.store.merge_if_needed()
+
+    # --- reading ---------------------------------------------------------------------------------
+    def query(self, index_name: str, query: Query) -> Hits:
+        """Raises syntax.QueryProblem for a query we cannot answer, SearchUnavailable when the index cannot."""
+        parsed = syntax.parse(query.text, thesaurus.default(), query.max_length)
+        for facet, values in query.filters.items():
+            parsed.filters.setdefault(facet, []).extend(values)
+        with self._reading(index_name) as searcher:
+            return querying.search(searcher, parsed, query.page, query.per_page, query.newest)
+
+    def related(self, index_name: str, slug: str, language: str, text: str, themes: list[str],
+                limit: int) -> list[str]:
+        with self._reading(index_name) as searcher:
+            return querying.related(searcher, slug, language, text, themes, limit)
+
+    def fingerprints(self, index_name: str) -> dict[str, str]:
+        """slug -> fingerprint of every case in one index (for check-index)."""
+        return self.store.stored(index_name)
+
+    def close(self) -> None:
+        with self._lock:
+            for _generation, searcher in self._searchers.values():
+                searcher.close()
+            self._searchers.clear()
+
+    # --- searchers ---------------------------------------------------------------------------------
+    def _searcher(self, name: str) -> Searcher:
+        """This process's searcher of one index, reopened when the index changed or was swapped."""
+        generation = self.store.current_dir()
+        if generation is None:
+            raise IndexMissing(f"no search index in {self.store.root}")
+        cached = self._searchers.get(name)
+        if cached is not None and cached[0] == generation and cached[1].up_to_date():
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+            del self._searchers[name]
+        # A fresh reader, not Searcher.refresh(): refresh reuses segment readers and so
+        # misses deletions committed without new documents (a case turned members-only).
+        searcher = self.store.open_searcher(generation, name)
+        self._searchers[name] = (generation, searcher)
+        return searcher
+
+    def _reading(self, name: str) -> "_ReadingContext":
+        return _ReadingContext(self, name)
+
+    def _damaged(self, name: str, error: BaseException) -> None:
+        generation = self.store.current_dir()
+        log.error("search index %s/%s cannot be read; it will be rebuilt", generation, name,
+                  exc_info=(type(error), error, error.__traceback__))
+        self._damaged_generation = generation
+        cached = self._searchers.pop(name, None)
+        if cached is not None:
+            try:
+                cached[1].close()
+            except Exception:  # closing a damaged reader may fail too; it is dropped either way
+                pass
+
+
+class _ReadingContext:
+    """Holds the process's search lock around one use of a searcher; turns any failure of the
+    index files into SearchUnavailable (and marks the generation for rebuilding)."""
+
+    def __init__(self, engine: SearchEngine, name: str):
+        self.engine, self.name = engine, name
+
+    def __enter__(self) -> Searcher:
+        self.engine._lock.acquire()
+        try:
+            return self.engine._searcher(self.name)
+        except IndexMissing as missing:
+            self.engine._lock.release()
+            raise SearchUnavailable(str(missing)) from missing
+        except Exception as error:
+            self.engine._damaged(self.name, error)
+            self.engine._lock.release()
+            raise SearchUnavailable(str(error)) from error
+
+    def __exit__(self, exc_type, exc, _tb) -> bool:
+        try:
+            # Anything else that fails while reading is taken as damaged files (truncated, corrupt,
+            # deleted underneath us): the visitor gets a message, the follower a rebuild to do.
+            if isinstance(exc, Exception) and not isinstance(exc, (syntax.QueryProblem, SearchUnavailable)):
+                self.engine._damaged(self.name, exc)
+                raise SearchUnavailable(str(exc)) from exc
+            return False
+        finally:
+            self.engine._lock.release()
