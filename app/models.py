@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -18,6 +18,7 @@ class Case(Base):
     """A case study: what a city or organisation did, and the lessons it learned."""
 
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_published_visibility_place", "published_at", "visibility", "city", "country"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
@@ -31,7 +32,7 @@ class Case(Base):
     attribution: Mapped[str] = mapped_column(String(10), default="named")
     status: Mapped[Optional[str]] = mapped_column(String(12))
     year: Mapped[Optional[int]] = mapped_column(Integer)
-    copied_from: Mapped[Optional[str]] = mapped_column(String(120))
+    copied_from: Mapped[Optional[str]] = mapped_column(String(120), index=True)
     contact: Mapped[Optional[str]] = mapped_column(String(300))
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     organisations: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -70,6 +71,7 @@ class Lesson(Base):
     """Something that went well or went badly, with its own visibility."""
 
     __tablename__ = "lessons"
+    __table_args__ = (Index("ix_lessons_kind_visibility_case", "kind", "visibility", "case_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -211,7 +213,7 @@ class Proposal(Base):
     text: Mapped[Optional[str]] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(10), default="members")
     attribution: Mapped[str] = mapped_column(String(10), default="named")
-    copied_from: Mapped[Optional[str]] = mapped_column(String(120))
+    copied_from: Mapped[Optional[str]] = mapped_column(String(120), index=True)
     # submitted -> approved | returned
     state: Mapped[str] = mapped_column(String(12), default="submitted")
     review_note: Mapped[Optional[str]] = mapped_column(Text)

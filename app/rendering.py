@@ -1,6 +1,7 @@
 """Markdown to safe HTML: the only place that knows Markdown and bleach."""
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -31,6 +32,8 @@ def _nofollow(attrs: dict, new: bool = False) -> dict:
 _linker = Linker(callbacks=[_nofollow], skip_tags={"pre", "code"})
 
 
+# A case page renders the same texts again and again; bleach makes each render cost milliseconds.
+@functools.lru_cache(maxsize=1024)
 def render_markdown(text: str) -> Markup:
     """Render user Markdown: raw HTML escaped, then every tag and URL checked against an allowlist."""
     md = markdown.Markdown(extensions=_MD_EXTENSIONS, output_format="html")

@@ -15,6 +15,18 @@ def test_home_shows_search_focus_themes_recent_cases_and_counts(client, add_case
     assert "Recent one" in page and "1 case" in page
 
 
+def test_home_counts_follow_every_change(client, add_case, signed_in):
+    add_case(slug="first", title="First", city="Oss")
+    assert "1 case" in client.get("/").get_data(as_text=True)
+    add_case(slug="second", title="Second", city="Gent", country="BE")
+    page = client.get("/").get_data(as_text=True)
+    assert "2 cases" in page and "2 cities" in page and "2 countries" in page
+    add_case(slug="second", title="Second", city="Gent", country="BE", visibility="members")
+    assert "1 case" in client.get("/").get_data(as_text=True)  # hidden from visitors at once
+    member = signed_in("m@example.org")
+    assert "2 cases" in member.get("/").get_data(as_text=True)  # members still count it
+
+
 def test_case_page_shows_lessons_apart_and_facts(client, add_case):
     add_case(organisations=["Gemeente Utrecht"], sdg_targets=["11.6"], body="## What they did\n\nThey **built** it.")
     page = client.get("/cases/sample-case").get_data(as_text=True)

@@ -107,6 +107,20 @@ def test_snippets_highlight_the_matched_words(client, library):
     assert "<mark" in result["snippet"] and "toasters" in result["snippet"]
 
 
+def test_related_cases_share_distinctive_words_first_then_themes(client, add_case):
+    add_case(slug="delft-aquifer", title="Aquifer heat storage in Delft", themes=["energy-transition"],
+             summary="Warm water is kept in an aquifer for winter.", body="Boreholes reach the aquifer.")
+    add_case(slug="tilburg-aquifer", title="Tilburg stores heat in an aquifer", themes=["housing"],
+             summary="An aquifer under the station keeps summer heat.", body="Two boreholes, one warm.")
+    add_case(slug="oss-solar", title="Solar roofs in Oss", themes=["energy-transition"],
+             summary="Schools put panels on their roofs.", body="The panels feed the grid.")
+    add_case(slug="gent-repair", title="Repair cafés in Gent", themes=["circular-economy"],
+             summary="Volunteers mend toasters.", body="Neighbours meet and repair.")
+    related = client.get("/api/v1/cases/delft-aquifer").get_json()["related"]
+    assert related[:2] == ["tilburg-aquifer", "oss-solar"]  # shared words, then a shared theme
+    assert "gent-repair" not in related and "delft-aquifer" not in related
+
+
 def test_related_cases_come_from_the_same_index(client, library):
     data = client.get("/api/v1/cases/utrecht-repair").get_json()
     assert "utrecht-repair" not in data["related"]

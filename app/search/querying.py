@@ -1,6 +1,8 @@
 """Answering a parsed query from one index: hits, snippets, facet counts and suggestions."""
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from whoosh import query as Q
@@ -249,16 +251,47 @@ def suggest(searcher: Searcher, words: list[str]) -> str | None:
     return " ".join(fixed) if changed else None
 
 
+KEY_TERMS = 12
+KEY_CANDIDATES = 60
+COMMON_SHARE = 0.1
+FEW_CASES = 20  # below this, any shared word is worth reading
+THEME_WEIGHT = 1.5  # a shared theme counts about as much as one shared distinctive word
+RELATED_CACHE_SIZE = 2048
+
+
+def _key_terms(searcher: Searcher, field_name: str, text: str) -> list[tuple[str, float]]:
+    """The words that set this text apart: frequent here, rare in the index (tf x idf)."""
+    counts = Counter(searcher.schema[field_name].process_text(text, mode="index"))
+    live = max(searcher.doc_count(), 1)
+    weighted = []
+    for token, tf in counts.most_common(KEY_CANDIDATES):  # rarely used words here decide little
+        df = searcher.doc_frequency(field_name, token)
+        if df < 2 or df > max(live * COMMON_SHARE, FEW_CASES):
+            continue  # only this case has it, or so many do that it tells little (and costs most)
+        weighted.append((token, tf * math.log(live / df)))
+    weighted.sort(key=lambda pair: (-pair[1], pair[0]))
+    top = weighted[:KEY_TERMS]
+    most = top[0][1] if top else 1.0
+    return [(token, weight / most) for token, weight in top if weight > 0]
+
+
 def related(searcher: Searcher, slug: str, language: str, text: str, themes: list[str], limit: int) -> list[str]:
-    """Cases like this one, found in the same index (so never one this audience may not see)."""
-    docnum = searcher.document_number(slug=slug)
-    if docnum is None:
-        return []
-    field_name = f"all_{language}"
-    keys = searcher.key_terms_from_text(field_name, text, numterms=12)
-    clauses = [Q.Term(field_name, word, boost=weight) for word, weight in keys]
-    clauses += [Q.Term("theme", theme, boost=1.5) for theme in themes]
-    if not clauses:
-        return []
-    results = searcher.search(Q.Or(clauses), limit=limit, mask={docnum})
-    return [h["slug"] for h in results]
+    """Cases like this one, found in the same index (so never one this audience may not see).
+
+    Scored with the NumPy postings of `ranking` and kept per searcher: a case page reads no
+    posting list twice, and Whoosh's own scorer (which walks every match in Python) never runs.
+    """
+    cache = searcher.__dict__.setdefault("_casebook_related", {})
+    key = (slug, limit)
+    if key not in cache:
+        docnum = searcher.document_number(slug=slug)
+        if docnum is None:
+            return []
+        field_name = f"all_{language}"
+        terms = [(field_name, token, weight) for token, weight in _key_terms(searcher, field_name, text)]
+        terms += [("theme", theme, THEME_WEIGHT) for theme in themes]
+        docnums = ranking.similar_documents(searcher, terms, _facet_cache(searcher).live, docnum, limit)
+        if len(cache) >= RELATED_CACHE_SIZE:
+            cache.clear()
+        cache[key] = [searcher.stored_fields(d)["slug"] for d in docnums]
+    return cache[key]

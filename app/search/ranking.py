@@ -55,6 +55,36 @@ def _read_leaf(matcher, offset: int, ids: list, tfs: list) -> None:
         tfs.append(np.asarray(block_tfs, dtype=np.float32))
 
 
+# Postings per segment, kept across searchers like the facet doc sets: after a publish only the
+# new, small segment is read again (replaced documents drop out through the live set).
+_SEGMENT_POSTINGS: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+SEGMENT_CACHE_BYTES = 64 * 1024 * 1024
+_segment_bytes = 0
+
+
+def _segment_postings(reader, field_name: str, token: str) -> tuple[np.ndarray, np.ndarray]:
+    global _segment_bytes
+    segment = reader.segment()
+    key = (segment.segment_id() if segment is not None else "", field_name, token)
+    found = _SEGMENT_POSTINGS.get(key)
+    if found is None:
+        ids: list = []
+        tfs: list = []
+        try:
+            _read_leaf(reader.postings(field_name, token), 0, ids, tfs)
+        except TermNotFound:
+            pass
+        found = (np.concatenate(ids) if ids else np.zeros(0, np.int64),
+                 np.concatenate(tfs) if tfs else np.zeros(0, np.float32))
+        if _segment_bytes >= SEGMENT_CACHE_BYTES:
+            _SEGMENT_POSTINGS.clear()  # crude, but merged-away segments must not pile up
+            _segment_bytes = 0
+        if segment is not None:
+            _SEGMENT_POSTINGS[key] = found
+            _segment_bytes += found[0].nbytes + found[1].nbytes
+    return found
+
+
 def postings(searcher: Searcher, field_name: str, token: str) -> Postings:
     """Every posting of a term, cached per searcher (a new searcher comes with each change)."""
     cache = searcher.__dict__.setdefault("_casebook_postings", {})
@@ -62,24 +92,16 @@ def postings(searcher: Searcher, field_name: str, token: str) -> Postings:
     if key not in cache:
         if len(cache) >= CACHE_SIZE:
             cache.clear()
-        ids: list = []
-        tfs: list = []
-        for leaf, offset in searcher.leaf_searchers():
-            try:
-                _read_leaf(leaf.reader().postings(field_name, token), offset, ids, tfs)
-            except TermNotFound:
-                continue
-        cache[key] = Postings(ids=np.concatenate(ids) if ids else np.zeros(0, np.int64),
-                              tfs=np.concatenate(tfs) if tfs else np.zeros(0, np.float32))
+        parts = [_segment_postings(leaf.reader(), field_name, token) for leaf, _ in searcher.leaf_searchers()]
+        offsets = [offset for _, offset in searcher.leaf_searchers()]
+        cache[key] = Postings(ids=np.concatenate([ids + offset for (ids, _), offset in zip(parts, offsets)])
+                              if parts else np.zeros(0, np.int64),
+                              tfs=np.concatenate([tfs for _, tfs in parts]) if parts else np.zeros(0, np.float32))
     return cache[key]
 
 
-def top_documents(searcher: Searcher, terms: list[tuple[str, str, float]], matched: set[int], limit: int) -> list[int]:
-    """The `limit` best of the matched documents for (field, token, weight) terms, best first."""
-    size = searcher.doc_count_all()
-    if not matched or limit <= 0:
-        return []
-    scores = np.zeros(size, dtype=np.float64)
+def _scores(searcher: Searcher, terms: list[tuple[str, str, float]]) -> np.ndarray:
+    scores = np.zeros(searcher.doc_count_all(), dtype=np.float64)
     live = max(searcher.doc_count(), 1)
     for field_name, token, weight in terms:
         p = postings(searcher, field_name, token)
@@ -88,14 +110,37 @@ def top_documents(searcher: Searcher, terms: list[tuple[str, str, float]], match
         df = len(p.ids)
         idf = math.log(1 + (live - df + 0.5) / (df + 0.5))
         np.add.at(scores, p.ids, weight * idf * p.tfs * (K1 + 1) / (p.tfs + K1))
-    candidates = np.fromiter(matched, dtype=np.int64, count=len(matched))
-    candidate_scores = scores[candidates]
+    return scores
+
+
+def _best(candidates: np.ndarray, candidate_scores: np.ndarray, limit: int) -> list[int]:
     if len(candidates) > limit:
         best = np.argpartition(-candidate_scores, limit - 1)[:limit]
         candidates, candidate_scores = candidates[best], candidate_scores[best]
     # Highest score first; equal scores in document order, so paging is stable.
     order = np.lexsort((candidates, -candidate_scores))
     return candidates[order].tolist()
+
+
+def top_documents(searcher: Searcher, terms: list[tuple[str, str, float]], matched: set[int], limit: int) -> list[int]:
+    """The `limit` best of the matched documents for (field, token, weight) terms, best first."""
+    if not matched or limit <= 0:
+        return []
+    scores = _scores(searcher, terms)
+    candidates = np.fromiter(matched, dtype=np.int64, count=len(matched))
+    return _best(candidates, scores[candidates], limit)
+
+
+def similar_documents(searcher: Searcher, terms: list[tuple[str, str, float]], live: set[int], exclude: int,
+                      limit: int) -> list[int]:
+    """The `limit` live documents that score highest on these terms (any at all), `exclude` left out."""
+    if limit <= 0 or not terms:
+        return []
+    scores = _scores(searcher, terms)
+    scores[exclude] = 0
+    candidates = np.flatnonzero(scores > 0)
+    candidates = candidates[np.fromiter((int(d) in live for d in candidates), dtype=bool, count=len(candidates))]
+    return _best(candidates, scores[candidates], limit)
 
 
 def newest_documents(searcher: Searcher, matched: set[int], limit: int) -> list[int]:

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import selectinload
 
 from .. import db
 from ..audience import Audience
 from ..policy import case_visible, contributor_visible, lesson_visible
-from ..models import Case, Lesson, Member
+from ..models import Case, IndexChange, Lesson, Member
 from ..search import SearchUnavailable
 from . import indexing
 
@@ -105,8 +106,22 @@ class LibraryCounts:
     lessons_went_badly: int
 
 
+# The counts change only when a case does, and every change of a case adds a row to the change
+# log: keyed on its newest row, they are counted once per change instead of on every visit.
+_counted: WeakKeyDictionary[Engine, dict[str, tuple[int, LibraryCounts]]] = WeakKeyDictionary()
+
+
 def library_counts(audience: Audience) -> LibraryCounts:
     session = db.session()
+    position = session.scalar(select(func.max(IndexChange.id))) or 0
+    known = _counted.setdefault(session.get_bind(), {})
+    cached = known.get(audience.index_name)
+    if cached is None or cached[0] != position:
+        cached = known[audience.index_name] = (position, _count(session, audience))
+    return cached[1]
+
+
+def _count(session, audience: Audience) -> LibraryCounts:
     visible = _audience_filter(_published(), audience).subquery()
     cases, cities, countries = session.execute(
         select(func.count(), func.count(func.distinct(visible.c.city)), func.count(func.distinct(visible.c.country)))
