@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: install run dev test bench load browser translations clean-index
+.PHONY: install run dev test lint bench load browser translations clean-index
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest
+
+# The linter (with a complexity limit) and the type check that .ci/run runs before the tests.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python scripts/bench.py --sizes 1000 10000

@@ -8,12 +8,16 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from . import policy
 from .audience import Audience
+from .errors import NotAllowed
+from .i18n import SIGN_IN_FIRST
 from .models import Member
 from .policy import Actor
 from .services import members
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
+login_manager.login_message = SIGN_IN_FIRST
+login_manager.localize_callback = str  # the lazy text in the language of this request (a session holds only plain text)
 # "strong": a session whose fingerprint (address, browser) changes is dropped.
 login_manager.session_protection = "strong"
 
@@ -96,6 +100,14 @@ def init_app(app: Flask) -> None:
 
 def current_member() -> Member | None:
     return current_user.member if current_user.is_authenticated else None
+
+
+def signed_in_member() -> Member:
+    """The member on a page that needs one (login_required has already sent visitors away)."""
+    member = current_member()
+    if member is None:
+        raise NotAllowed()
+    return member
 
 
 def current_actor() -> Actor:

@@ -1,14 +1,13 @@
 """The `flask --app app ...` commands."""
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Iterator
 from pathlib import Path
-
-import functools
-from typing import Any, Callable
+from typing import Any
 
 import click
 from flask import Flask, current_app

@@ -52,7 +52,7 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "LANGUAGES": ("en", "nl"),
         # Each worker follows the change log (DESIGN.md); tests start followers themselves.
         "FOLLOW_CHANGES": os.environ.get("CASEBOOK_FOLLOW", "1") != "0" and not overrides.get("TESTING"),
-        "FOLLOW_INTERVAL": float(os.environ.get("CASEBOOK_FOLLOW_INTERVAL") or 0.5),
+        "FOLLOW_INTERVAL": float(os.environ.get("CASEBOOK_FOLLOW_INTERVAL") or 0.25),
         "LOG_FORMAT": (os.environ.get("CASEBOOK_LOG_FORMAT") or "text").lower(),
         "LOG_LEVEL": (os.environ.get("CASEBOOK_LOG_LEVEL") or "info").upper(),
         # Tests capture logs themselves; a server writes them to stderr.

@@ -5,10 +5,10 @@ import fcntl
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event, inspect, text
@@ -84,7 +84,6 @@ def _alembic_config():
 def upgrade_schema(bind: Engine | None = None, revision: str = "head") -> None:
     """Create or upgrade the schema to the newest Alembic revision (or an older one, for tests)."""
     from alembic import command
-
     from alembic.util import CommandError
 
     cfg = _alembic_config()

@@ -50,7 +50,7 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
 
-    def __init__(self, message: str = "", case: "Case | None" = None):
+    def __init__(self, message: str = "", case: Case | None = None):
         super().__init__(message)
         self.case = case
 

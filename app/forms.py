@@ -5,11 +5,22 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_wtf import CSRFProtect, FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import (BooleanField, EmailField, FieldList, Form, FormField, HiddenField, PasswordField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 csrf = CSRFProtect()
 

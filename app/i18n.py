@@ -16,6 +16,8 @@ STATUS_LABELS = {
 }
 LESSON_LABELS = {"went_well": lazy_gettext("Went well"), "went_badly": lazy_gettext("Went badly")}
 LANGUAGE_LABELS = {"nl": lazy_gettext("Dutch"), "en": lazy_gettext("English")}
+# Flashed by Flask-Login when a page needs a member; turned into the visitor's language when shown.
+SIGN_IN_FIRST = lazy_gettext("Sign in to see this page.")
 VISIBILITY_LABELS = {"public": lazy_gettext("Everyone"), "members": lazy_gettext("Members only")}
 ATTRIBUTION_LABELS = {"named": lazy_gettext("Named"), "anonymous": lazy_gettext("Anonymous")}
 AUDIT_LABELS = {
@@ -36,7 +38,7 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get(LANGUAGE_COOKIE)
-    if chosen in languages:
+    if chosen is not None and chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -1,8 +1,7 @@
 """The content model: the source of truth that the search indexes are derived from."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Optional
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,7 +10,7 @@ from .db import Base
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Case(Base):
@@ -30,31 +29,31 @@ class Case(Base):
     language: Mapped[str] = mapped_column(String(2))
     visibility: Mapped[str] = mapped_column(String(10), default="public")
     attribution: Mapped[str] = mapped_column(String(10), default="named")
-    status: Mapped[Optional[str]] = mapped_column(String(12))
-    year: Mapped[Optional[int]] = mapped_column(Integer)
-    copied_from: Mapped[Optional[str]] = mapped_column(String(120), index=True)
-    contact: Mapped[Optional[str]] = mapped_column(String(300))
+    status: Mapped[str | None] = mapped_column(String(12))
+    year: Mapped[int | None] = mapped_column(Integer)
+    copied_from: Mapped[str | None] = mapped_column(String(120), index=True)
+    contact: Mapped[str | None] = mapped_column(String(300))
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     organisations: Mapped[list[str]] = mapped_column(JSON, default=list)
     sdg_targets: Mapped[list[str]] = mapped_column(JSON, default=list)
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     # None until a moderator approves it (imported cases are published at once).
-    published_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # draft -> submitted -> published, or submitted -> returned (with a note) -> submitted ...
     review_state: Mapped[str] = mapped_column(String(12), default="published")
-    review_note: Mapped[Optional[str]] = mapped_column(Text)
-    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Bumped on every save: an edit made on an older version is a conflict, never an overwrite.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    lessons: Mapped[list["Lesson"]] = relationship(
+    lessons: Mapped[list[Lesson]] = relationship(
         back_populates="case",
         order_by="Lesson.position",
         cascade="all, delete-orphan",
     )
-    author: Mapped[Optional["Member"]] = relationship(foreign_keys=[author_id], lazy="joined")
+    author: Mapped[Member | None] = relationship(foreign_keys=[author_id], lazy="joined")
 
     # SQLAlchemy adds "AND version = :old" to every UPDATE: two saves racing cannot both win.
     __mapper_args__ = {"version_id_col": version}
@@ -80,10 +79,10 @@ class Lesson(Base):
     text: Mapped[str] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(10), default="public")
     # Set when another member added it ("we tried this too") under their name; None otherwise.
-    contributor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    contributor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
 
     case: Mapped[Case] = relationship(back_populates="lessons")
-    contributor: Mapped[Optional["Member"]] = relationship(lazy="joined")
+    contributor: Mapped[Member | None] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Lesson {self.kind} {self.visibility} of case {self.case_id}>"
@@ -117,11 +116,11 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(120), default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
     # A disabled member cannot sign in and their tokens stop working; their cases stay.
-    disabled_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped on logout and password change: every older session and remember-me cookie dies.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def display_name(self) -> str:
@@ -145,10 +144,10 @@ class Invitation(Base):
     role: Mapped[str] = mapped_column(String(12), default="member")
     # Only a hash is stored: a database leak does not hand out working links.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    invited_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def __repr__(self) -> str:
         return f"<Invitation {self.id} {self.role}>"
@@ -164,8 +163,8 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(80))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} of member {self.member_id}>"
@@ -185,12 +184,12 @@ class CaseRevision(Base):
     number: Mapped[int] = mapped_column(Integer)
     # published | edited | imported | restored | lesson_added | copied_from
     action: Mapped[str] = mapped_column(String(20))
-    restored_from: Mapped[Optional[int]] = mapped_column(Integer)
-    editor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    restored_from: Mapped[int | None] = mapped_column(Integer)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     content: Mapped[str] = mapped_column(Text)
 
-    editor: Mapped[Optional[Member]] = relationship(lazy="joined")
+    editor: Mapped[Member | None] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<CaseRevision {self.number} of case {self.case_id}>"
@@ -209,16 +208,16 @@ class Proposal(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(12))
-    lesson_kind: Mapped[Optional[str]] = mapped_column(String(12))
-    text: Mapped[Optional[str]] = mapped_column(Text)
+    lesson_kind: Mapped[str | None] = mapped_column(String(12))
+    text: Mapped[str | None] = mapped_column(Text)
     visibility: Mapped[str] = mapped_column(String(10), default="members")
     attribution: Mapped[str] = mapped_column(String(10), default="named")
-    copied_from: Mapped[Optional[str]] = mapped_column(String(120), index=True)
+    copied_from: Mapped[str | None] = mapped_column(String(120), index=True)
     # submitted -> approved | returned
     state: Mapped[str] = mapped_column(String(12), default="submitted")
-    review_note: Mapped[Optional[str]] = mapped_column(Text)
+    review_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     case: Mapped[Case] = relationship(lazy="joined")
     author: Mapped[Member] = relationship(lazy="joined")
@@ -239,15 +238,15 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     # None for the command line, which acts with the server's own authority.
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
     actor_label: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(40), index=True)
     target_type: Mapped[str] = mapped_column(String(20))
-    target_id: Mapped[Optional[int]] = mapped_column(Integer)
+    target_id: Mapped[int | None] = mapped_column(Integer)
     target_label: Mapped[str] = mapped_column(String(300), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
 
-    actor: Mapped[Optional[Member]] = relationship(lazy="joined")
+    actor: Mapped[Member | None] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.id} {self.action}>"

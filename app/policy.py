@@ -6,8 +6,9 @@ Every check is given the object it is about.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .audience import Audience
 from .errors import NotAllowed, NotFound

@@ -114,7 +114,7 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, wait: float = 60) -> "Server":
+    def start(self, wait: float = 60) -> Server:
         env = {**os.environ, "PORT": str(self.port), "CASEBOOK_DATABASE_URL": self.database_url,
                "CASEBOOK_INDEX_DIR": str(self.index_dir), "CASEBOOK_SECRET_KEY": "live-test-secret",
                "CASEBOOK_WORKERS": str(self.workers), "CASEBOOK_THREADS": "4", **self.env}

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import PASSWORD, csrf_token, sign_in
 
 
@@ -124,3 +123,11 @@ def test_with_redis_the_login_limit_is_shared_by_all_workers(database_url, tmp_p
     for _ in range(5):
         assert sign_in(worker_b, email, "wrong password attempt").status_code == 401
     assert sign_in(worker_a, email).status_code == 429
+
+
+def test_a_member_page_sends_a_visitor_to_sign_in_in_their_language(client):
+    page = client.get("/profile", follow_redirects=True).get_data(as_text=True)
+    assert "Sign in to see this page." in page
+    client.get("/language/nl")
+    page = client.get("/profile", follow_redirects=True).get_data(as_text=True)
+    assert "Log in om deze pagina te zien." in page and "Sign in to see" not in page

@@ -3,7 +3,6 @@ compared and restored, and a member adds "we tried this too" to someone else's c
 from __future__ import annotations
 
 import pytest
-
 from conftest import PASSWORD
 from test_browser import live_server, page, shot  # noqa: F401  (fixtures)
 

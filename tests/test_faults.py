@@ -9,17 +9,17 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from conftest import PASSWORD, ROOT, case_text, csrf_token, sign_in
+from live import Relay, Server, free_port, wait_until
 
 from app import create_app
 from app.models import Case, Lesson
 from app.services import indexing, library, members
 from app.services.follower import follower
-from conftest import PASSWORD, ROOT, case_text, csrf_token, sign_in
-from live import Relay, Server, free_port, wait_until
 
 HEAL_SECONDS = 30  # bounds a wait, not a speed target: healing is usually a second or two
 
@@ -40,8 +40,8 @@ def seed(database_url: str, index_dir, extra: int = 0) -> None:
 def bulk_cases(count: int) -> None:
     """Many plain cases straight into the tables (a rebuild then has real work to do)."""
     from app import db
-    words = "water square rain garden heat network solar roof district cooperative residents budget".split()
-    now = datetime.now(timezone.utc)
+    words = ["water", "square", "rain", "garden", "heat", "network", "solar", "roof", "district", "cooperative", "residents", "budget"]
+    now = datetime.now(UTC)
     session = db.session()
     rows = [dict(slug=f"bulk-{i}", title=f"Bulk case {i} {words[i % len(words)]}", summary=" ".join(words),
                  body=" ".join(words[(i + k) % len(words)] for k in range(400)), city="Utrecht", country="NL",
@@ -147,9 +147,10 @@ def test_a_full_disk_during_an_index_commit_loses_no_change(app, client, make_me
 def test_an_approval_whose_index_update_fails_is_still_an_approval(app, client, make_member, signed_in, monkeypatch):
     """An access error from the index after the commit is not "someone else changed it" (409)."""
     from whoosh.filedb.filestore import FileStorage
-    from app.services import contributions
-    from app.policy import acting_as
+
     from app.casefiles import read_text
+    from app.policy import acting_as
+    from app.services import contributions
     make_member("author@example.org")
     with app.app_context():
         author = members.member_by_email("author@example.org")
@@ -244,8 +245,10 @@ REDIS_URL = os.environ.get("CASEBOOK_TEST_REDIS_URL")
 
 @pytest.mark.skipif(not REDIS_URL, reason="needs CASEBOOK_TEST_REDIS_URL (set by .ci/run when Redis answers)")
 def test_redis_back_after_an_outage_is_used_again(database_url, tmp_path, make_member, monkeypatch):
-    import redis
     import uuid
+
+    import redis
+
     from app import limits
     monkeypatch.setattr(limits, "REDIS_RETRY_SECONDS", 0.2)
     real = sa.engine.make_url(REDIS_URL.replace("redis://", "postgresql://"))  # only to read host and port

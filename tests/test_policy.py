@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,10 @@ AUTHOR, OTHER, MOD, ADMIN = member(id=1), member(id=2), member("moderator", 3), 
 
 
 def case(state: str = "published", visibility: str = "public", author: Member | None = AUTHOR) -> Case:
-    from datetime import datetime, timezone
+    from datetime import datetime
     return Case(id=9, slug="c", title="C", review_state=state, visibility=visibility,
                 author_id=author.id if author else None,
-                published_at=datetime(2026, 1, 1, tzinfo=timezone.utc) if state == "published" else None)
+                published_at=datetime(2026, 1, 1, tzinfo=UTC) if state == "published" else None)
 
 
 WHO = {"visitor": ANONYMOUS, "author": Actor(AUTHOR), "other member": Actor(OTHER), "moderator": Actor(MOD),
@@ -64,9 +65,9 @@ def test_who_may_do_what(action, obj, allowed):
 
 
 def test_a_disabled_member_may_do_nothing_a_visitor_may_not():
-    from datetime import datetime, timezone
+    from datetime import datetime
     gone = member("admin", 7)
-    gone.disabled_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    gone.disabled_at = datetime(2026, 1, 1, tzinfo=UTC)
     for action, obj, _allowed in RULES:
         assert can(Actor(gone), action, obj) == can(ANONYMOUS, action, obj), action
 

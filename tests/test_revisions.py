@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import case_text, csrf_token, sign_in
 from test_contribute import FORM
 
@@ -138,8 +137,8 @@ def test_imports_keep_revisions_too(app, runner, tmp_path, make_member):
     mod = app.test_client()
     sign_in(mod, make_member("mod@example.org", "moderator"))
     with app.app_context():
-        from app.services import cases
         from app.audience import Audience
+        from app.services import cases
         case_id = cases.get_case(Audience.MODERATOR, "sample-case").case.id
     history = mod.get(f"/contribute/{case_id}/history").get_data(as_text=True)
     assert "#2" in history and "#3" not in history and "Imported from a case file" in history
@@ -161,8 +160,8 @@ def test_making_a_published_case_members_only_hides_it_from_visitors_at_once(app
 def test_a_save_that_races_another_in_the_database_is_a_conflict_not_an_overwrite(app, published):
     from app import db
     from app.casefiles import read_text, write_text
-    from app.models import Case, Member
     from app.errors import Conflict
+    from app.models import Case, Member
     from app.policy import acting_as
     from app.services import contributions
     from app.services.content import case_data

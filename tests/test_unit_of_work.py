@@ -5,14 +5,14 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from conftest import PASSWORD, case_text, csrf_token
 
 from app import db
 from app.errors import Conflict
 from app.models import AuditEntry, Case, CaseRevision, IndexChange, Member, Proposal
 from app.policy import SYSTEM, acting_as
-from app.services import library, members, proposals
+from app.services import library, members
 from app.services.unit_of_work import unit_of_work
-from conftest import PASSWORD, case_text, csrf_token
 
 
 def counts() -> dict[str, int]:
@@ -57,22 +57,20 @@ def test_a_failed_approval_leaves_nothing_half_done(app, signed_in, add_case):
 
 def test_two_services_in_one_unit_share_its_transaction(app):
     with app.app_context():
-        with pytest.raises(RuntimeError):
-            with unit_of_work(SYSTEM):
-                members.create_member("first@example.org", PASSWORD)
-                library.import_text("x.md", case_text(slug="joined-case"))
-                raise RuntimeError("the second step failed")
+        with pytest.raises(RuntimeError), unit_of_work(SYSTEM):
+            members.create_member("first@example.org", PASSWORD)
+            library.import_text("x.md", case_text(slug="joined-case"))
+            raise RuntimeError("the second step failed")
         assert members.member_by_email("first@example.org") is None
         assert library.export_case("joined-case") is None
         assert counts()["IndexChange"] == 0
 
 
 def test_the_index_follows_only_after_the_commit(app, client):
-    with app.app_context():
-        with unit_of_work(SYSTEM):
-            library.import_text("x.md", case_text(slug="later-case", title="Later case ospreyword"))
-            # Inside the unit nothing is committed, so no index may show it yet.
-            assert client.get("/api/v1/search?q=ospreyword").get_json()["total"] == 0
+    with app.app_context(), unit_of_work(SYSTEM):
+        library.import_text("x.md", case_text(slug="later-case", title="Later case ospreyword"))
+        # Inside the unit nothing is committed, so no index may show it yet.
+        assert client.get("/api/v1/search?q=ospreyword").get_json()["total"] == 0
     assert client.get("/api/v1/search?q=ospreyword").get_json()["total"] == 1
 
 
@@ -86,9 +84,8 @@ def test_a_conflict_inside_a_unit_undoes_the_whole_unit(app, add_case):
         case = db.session().scalar(sa.select(Case).where(Case.slug == "shared-case"))
         data = read_text("form", case_text(slug="shared-case", summary="My summary."))
         before = counts()
-        with pytest.raises(Conflict):
-            with unit_of_work(acting_as(editor)):
-                members.create_member("extra@example.org", PASSWORD)
-                contributions.save(acting_as(editor), data, case, base_version=case.version - 1)
+        with pytest.raises(Conflict), unit_of_work(acting_as(editor)):
+            members.create_member("extra@example.org", PASSWORD)
+            contributions.save(acting_as(editor), data, case, base_version=case.version - 1)
         assert counts() == before and members.member_by_email("extra@example.org") is None
         assert case_data(db.session().get(Case, case.id)).summary == "A short summary."

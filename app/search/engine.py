@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Literal
 
 from whoosh.searching import Searcher
 
@@ -158,7 +159,7 @@ class SearchEngine:
         self._searchers[name] = (generation, searcher)
         return searcher
 
-    def _reading(self, name: str) -> "_ReadingContext":
+    def _reading(self, name: str) -> _ReadingContext:
         return _ReadingContext(self, name)
 
     def _damaged(self, name: str, error: BaseException) -> None:
@@ -193,7 +194,7 @@ class _ReadingContext:
             self.engine._lock.release()
             raise SearchUnavailable(str(error)) from error
 
-    def __exit__(self, exc_type, exc, _tb) -> bool:
+    def __exit__(self, exc_type, exc, _tb) -> Literal[False]:
         try:
             # Anything else that fails while reading is taken as damaged files (truncated, corrupt,
             # deleted underneath us): the visitor gets a message, the follower a rebuild to do.

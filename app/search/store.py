@@ -14,15 +14,15 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.index import TOC
 from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
 from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
@@ -160,7 +160,7 @@ class IndexStore:
                     return False
                 try:
                     writer = whoosh_index.open_dir(str(generation / name)).writer(timeout=5.0, compound=False)
-                    merged = []
+                    merged: list = []
                     writer.commit(mergetype=partial(_merge_small_segments, merged=merged))
                 finally:
                     lock.release()
@@ -169,7 +169,7 @@ class IndexStore:
                 time.sleep(0.1)  # let a waiting writer in before the next step
         return True
 
-    def rebuild(self, jobs: list["SegmentJob"], last_change: int,
+    def rebuild(self, jobs: list[SegmentJob], last_change: int,
                 progress: Callable[[int], None] | None = None, processes: int = 1) -> Path:
         """Build both indexes in a new generation folder, then swap `current` to it atomically.
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import db
 from ..audience import Audience
-from ..policy import case_visible, contributor_visible, lesson_visible
 from ..models import Case, IndexChange, Lesson, Member
+from ..policy import case_visible, contributor_visible, lesson_visible
 from ..search import SearchUnavailable
 from . import indexing
 
@@ -55,7 +55,7 @@ def get_case(audience: Audience, slug: str, with_related: bool = True) -> CaseVi
     """The case as this audience sees it, or None: unseen and missing look exactly alike."""
     session = db.session()
     case = session.scalar(select(Case).where(Case.slug == slug).options(selectinload(Case.lessons)))
-    if not case_visible(audience, case):
+    if case is None or not case_visible(audience, case):
         return None
     source = session.scalar(select(Case).where(Case.slug == case.copied_from)) if case.copied_from else None
     copies = session.scalars(_audience_filter(_published().where(Case.copied_from == case.slug), audience)
@@ -114,7 +114,7 @@ _counted: WeakKeyDictionary[Engine, dict[str, tuple[int, LibraryCounts]]] = Weak
 def library_counts(audience: Audience) -> LibraryCounts:
     session = db.session()
     position = session.scalar(select(func.max(IndexChange.id))) or 0
-    known = _counted.setdefault(session.get_bind(), {})
+    known = _counted.setdefault(db.engine(), {})
     cached = known.get(audience.index_name)
     if cached is None or cached[0] != position:
         cached = known[audience.index_name] = (position, _count(session, audience))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -67,7 +67,7 @@ def report() -> HealthReport:
     out.database = True
     out.pending = count
     if oldest is not None:
-        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=timezone.utc)  # SQLite gives naive times
+        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)  # SQLite gives naive times
         out.seconds_behind = round(max(0.0, (utcnow() - oldest).total_seconds()), 1)
     else:
         out.seconds_behind = 0.0

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -12,9 +12,9 @@ from sqlalchemy.orm import selectinload
 
 from .. import db
 from ..audience import Audience
-from ..policy import case_visible, lesson_visible
 from ..i18n import country_name
 from ..models import Case, IndexChange
+from ..policy import case_visible, lesson_visible
 from ..rendering import plain_text
 from ..search import INDEX_NAMES, IndexDocument, SearchEngine, SegmentJob
 
@@ -31,7 +31,7 @@ def engine() -> SearchEngine:
 def document_for(case: Case | None, index_name: str) -> IndexDocument | None:
     """What the index for this audience holds of the case; None when the audience may not see it."""
     audience = AUDIENCE_OF_INDEX[index_name]
-    if not case_visible(audience, case):
+    if case is None or not case_visible(audience, case):
         return None
     lessons = [l for l in case.lessons if lesson_visible(audience, l)]
     lessons_text = "\n".join(plain_text(l.text) for l in lessons)
@@ -127,7 +127,7 @@ def rebuild(progress: Callable[[int], None] | None = None, on_total: Callable[[i
     """
     with db.fresh_session() as session:
         # Read the log position first: a change committed during the build is replayed after it.
-        last_change = session.scalar(select(func.coalesce(func.max(IndexChange.id), 0)))
+        last_change = session.scalar(select(func.coalesce(func.max(IndexChange.id), 0))) or 0
         cases = session.scalars(select(Case).options(selectinload(Case.lessons)).order_by(Case.id)).all()
     shared = [c for c in cases if reads_the_same_for_everyone(c)]
     other = [c for c in cases if not reads_the_same_for_everyone(c)]

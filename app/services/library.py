@@ -5,10 +5,10 @@ and the audit entry in the same transaction, commits, and then updates the searc
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -89,12 +89,12 @@ def import_path(path: Path, actor: Actor = SYSTEM, author: Member | None = None)
     for _name, outcome, slug, problems in _import_each(readers, actor, author):
         if problems:
             report.problems.extend(problems)
-        else:
+        elif outcome is not None:
             getattr(report, outcome).append(slug)
     return report
 
 
-def _import_each(files: list[tuple[str, Callable[[], CaseData]]], actor: Actor,
+def _import_each(files: Sequence[tuple[str, Callable[[], CaseData]]], actor: Actor,
                  author: Member | None = None) -> Iterator[tuple[str, str | None, str | None, list[Problem]]]:
     """Read and import each (name, reader) in turn: (name, outcome, slug, problems) for each.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -179,7 +179,7 @@ def _is_open(invitation: Invitation) -> bool:
         return False
     expires = invitation.expires_at
     if expires.tzinfo is None:  # SQLite hands back naive datetimes
-        expires = expires.replace(tzinfo=timezone.utc)
+        expires = expires.replace(tzinfo=UTC)
     return expires > utcnow()
 
 

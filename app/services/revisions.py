@@ -188,7 +188,8 @@ def compare(old: str, new: str) -> list[FieldChange] | None:
     then falls back to the plain line diff.
     """
     try:
-        return compare_data(_parse(old), _parse(new))
+        after = _parse(new)
+        return compare_data(_parse(old), after) if after is not None else None
     except InvalidCase:
         return None
 

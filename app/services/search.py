@@ -28,7 +28,7 @@ class SearchRequest:
     page: int = 1
 
     @classmethod
-    def from_args(cls, args) -> "SearchRequest":
+    def from_args(cls, args) -> SearchRequest:
         """From request.args (a MultiDict); bad values fall back to defaults, never an error."""
         filters = {}
         for param, facet in FILTER_PARAMS.items():

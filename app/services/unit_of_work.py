@@ -14,8 +14,9 @@ opened inside another joins it, so two services can share one transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from flask import g
 from sqlalchemy.orm import Session

@@ -1,7 +1,7 @@
 """Admins manage members: roles, disabling and enabling, open invitations."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _

@@ -38,7 +38,7 @@ def _case_form(case=None) -> CaseForm:
 @bp.get("/contribute")
 @login_required
 def mine():
-    member = auth.current_member()
+    member = auth.signed_in_member()
     return render_template("contribute/mine.html", cases=contributions.my_cases(member),
                            proposals=proposals.mine(member))
 

@@ -14,7 +14,7 @@ bp = Blueprint("profile", __name__, url_prefix="/profile")
 
 def _page(password_form=None, token_form=None, profile_form=None, new_token=None, message=None, error=None,
           status=200):
-    member = auth.current_member()
+    member = auth.signed_in_member()
     # Forms other than the one just posted start empty: never filled from another form's fields.
     return render_template("profile/profile.html", member=member, tokens=members.tokens_of(member),
                            profile_form=profile_form or ProfileForm(formdata=None, obj=member),
@@ -36,7 +36,7 @@ def change_details():
     if not form.validate_on_submit():
         return _page(profile_form=form, status=400)
     try:
-        members.update_profile(auth.current_member(), form.name.data, form.organisation.data)
+        members.update_profile(auth.signed_in_member(), form.name.data, form.organisation.data)
     except members.MemberError as problem:
         return _page(profile_form=form, error=str(problem), status=400)
     return _page(message=_("Your name and organisation are saved."))
@@ -48,7 +48,7 @@ def change_password():
     form = PasswordChangeForm()
     if not form.validate_on_submit():
         return _page(password_form=form, status=400)
-    member = auth.current_member()
+    member = auth.signed_in_member()
     try:
         members.change_password(member, form.current.data, form.new.data)
     except members.MemberError as problem:
@@ -65,7 +65,7 @@ def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(token_form=form, status=400)
-    token = members.create_token(auth.current_member(), form.name.data)
+    token = members.create_token(auth.signed_in_member(), form.name.data)
     return _page(new_token=token)
 
 
@@ -74,6 +74,6 @@ def create_token():
 def revoke_token(token_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if not members.revoke_token(auth.current_member(), token_id):
+    if not members.revoke_token(auth.signed_in_member(), token_id):
         abort(404)  # someone else's token looks exactly like no token
     return redirect(url_for("profile.show"))

@@ -1,6 +1,7 @@
 """Small URL helpers shared by the blueprints."""
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import request, url_for
@@ -20,7 +21,7 @@ def safe_next(target: str | None, fallback: str = "/") -> str:
 
 def search_url(**changes) -> str:
     """The current search with some parameters changed (None removes one); back to page 1."""
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     args.pop("page", None)
     for key, value in changes.items():
         if value is None:
@@ -42,6 +43,6 @@ def toggle_filter_url(param: str, value: str) -> str:
 
 
 def page_url(page: int) -> str:
-    args = request.args.to_dict(flat=False)
+    args: dict[str, Any] = request.args.to_dict(flat=False)
     args["page"] = [str(page)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint or "search.results", **(request.view_args or {}), **args)
