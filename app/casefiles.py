@@ -22,6 +22,15 @@ KNOWN_KEYS = {
     "sources", "contact", "lessons",
 }
 LIMITS = {"title": 300, "summary": 1000, "city": 120, "contact": 300}
+# The largest seed case has about 4 kB of front matter; far more is a mistake or an attack.
+MAX_FRONT_MATTER_CHARS = 64 * 1024
+SHOWN_CHARS = 60  # a value echoed in a message is cut to this: a message never grows with its input
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it, cut short."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
 @dataclass
@@ -85,11 +94,37 @@ def _is_web_url(url: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
+class _Refused(Exception):
+    """Front matter we will not parse at all."""
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML without anchors and aliases: refused while composing, before anything is built.
+
+    Aliases are how a few hundred bytes expand into gigabytes (the "billion laughs"); case files
+    have no use for them.
+    """
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused("uses a YAML anchor or alias (&name, *name): write each value out")
+        return super().compose_node(parent, index)
+
+
+class _CaseFrontMatter(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> Any:
+        if len(fm) > MAX_FRONT_MATTER_CHARS:
+            raise _Refused(f"is longer than {MAX_FRONT_MATTER_CHARS // 1024} kB")
+        return yaml.load(fm, Loader=_NoAliasLoader)  # a SafeLoader, stricter still
+
+
 class _Checker:
     """Collects every problem of one file instead of stopping at the first."""
 
     def __init__(self, name: str, meta: dict[str, Any]):
-        self.name, self.meta, self.problems = name, meta, []
+        self.name, self.meta = name, meta
+        self.problems: list[Problem] = []
 
     def fail(self, fieldname: str, reason: str) -> None:
         self.problems.append(Problem(self.name, fieldname, reason))
@@ -115,7 +150,7 @@ class _Checker:
                 self.fail(key, "is required")
             return None
         if value not in allowed:
-            self.fail(key, f"must be one of {', '.join(allowed)} (got {value!r})")
+            self.fail(key, f"must be one of {', '.join(allowed)} (got {shown(value)})")
             return None
         return value
 
@@ -136,8 +171,8 @@ def validate(name: str, meta: dict[str, Any], body: str, draft: bool = False) ->
     must already be right. Submitting or publishing checks everything.
     """
     c = _Checker(name, meta)
-    for key in sorted(set(meta) - KNOWN_KEYS):
-        c.fail(key, "is not a known field")
+    for key in sorted(map(str, set(meta) - KNOWN_KEYS)):
+        c.fail(key if len(key) <= SHOWN_CHARS else key[:SHOWN_CHARS] + "…", "is not a known field")
 
     title = c.text("title")
     summary = c.text("summary", required=not draft)
@@ -148,14 +183,14 @@ def validate(name: str, meta: dict[str, Any], body: str, draft: bool = False) ->
 
     country = c.text("country", required=not draft)
     if country and not _is_country(country):
-        c.fail("country", f"must be an ISO 3166-1 alpha-2 code like NL (got {country!r})")
+        c.fail("country", f"must be an ISO 3166-1 alpha-2 code like NL (got {shown(country)})")
 
     themes = c.text_list("themes")
     if not themes and not draft:
         c.fail("themes", "needs at least one theme")
     for theme in themes:
         if theme not in vocabulary.themes():
-            c.fail("themes", f"unknown theme {theme!r} (known: {', '.join(vocabulary.themes())})")
+            c.fail("themes", f"unknown theme {shown(theme)} (known: {', '.join(vocabulary.themes())})")
 
     language = c.choice("language", vocabulary.LANGUAGES, None)
     visibility = c.choice("visibility", vocabulary.VISIBILITIES, "public") or "public"
@@ -167,27 +202,12 @@ def validate(name: str, meta: dict[str, Any], body: str, draft: bool = False) ->
         c.fail("year", "must be a year like 2015")
         year = None
 
-    copied_from = c.text("copied_from", required=False)
-    if copied_from and not SLUG_RE.match(copied_from):
-        c.fail("copied_from", "must be the slug of another case")
-    if copied_from and copied_from == slug:
-        c.fail("copied_from", "a case cannot copy itself")
-
-    targets = c.text_list("sdg_targets")
-    for target in targets:
-        if not SDG_TARGET_RE.match(target):
-            c.fail("sdg_targets", f"{target!r} is not an SDG target like \"11.5\" (quote it in YAML)")
-
-    sources = c.text_list("sources")
-    for url in sources:
-        if not _is_web_url(url):
-            c.fail("sources", f"{url!r} is not an http(s) address")
-
+    copied_from, targets, sources = _references(c, slug)
     lessons = _lessons(c, meta.get("lessons"), visibility)
     if not body.strip() and not draft:
         c.fail("body", "the story is empty")
 
-    if c.problems:
+    if c.problems or slug is None or title is None or language is None:
         raise InvalidCase(c.problems)
     return CaseData(
         slug=slug, title=title, summary=summary or "", body=body.strip() + "\n", city=city or "",
@@ -196,6 +216,24 @@ def validate(name: str, meta: dict[str, Any], body: str, draft: bool = False) ->
         sdg_targets=targets, status=status, year=year, copied_from=copied_from,
         sources=sources, contact=c.text("contact", required=False), lessons=lessons,
     )
+
+
+def _references(c: _Checker, slug: str | None) -> tuple[str | None, list[str], list[str]]:
+    """copied_from, sdg_targets and sources: what the case points at."""
+    copied_from = c.text("copied_from", required=False)
+    if copied_from and not SLUG_RE.match(copied_from):
+        c.fail("copied_from", "must be the slug of another case")
+    if copied_from and copied_from == slug:
+        c.fail("copied_from", "a case cannot copy itself")
+    targets = c.text_list("sdg_targets")
+    for target in targets:
+        if not SDG_TARGET_RE.match(target):
+            c.fail("sdg_targets", f"{shown(target)} is not an SDG target like \"11.5\" (quote it in YAML)")
+    sources = c.text_list("sources")
+    for url in sources:
+        if not _is_web_url(url):
+            c.fail("sources", f"{shown(url)} is not an http(s) address")
+    return copied_from, targets, sources
 
 
 def _lessons(c: _Checker, raw: Any, case_visibility: str) -> list[LessonData]:
@@ -215,11 +253,11 @@ def _lessons(c: _Checker, raw: Any, case_visibility: str) -> list[LessonData]:
         kind, text = item.get("kind"), item.get("text")
         vis = item.get("visibility", case_visibility)
         if kind not in vocabulary.LESSON_KINDS:
-            c.fail(f"{where}.kind", f"must be went_well or went_badly (got {kind!r})")
+            c.fail(f"{where}.kind", f"must be went_well or went_badly (got {shown(kind)})")
         if not isinstance(text, str) or not text.strip():
             c.fail(f"{where}.text", "is required")
         if vis not in vocabulary.VISIBILITIES:
-            c.fail(f"{where}.visibility", f"must be public or members (got {vis!r})")
+            c.fail(f"{where}.visibility", f"must be public or members (got {shown(vis)})")
         if isinstance(text, str) and kind in vocabulary.LESSON_KINDS and vis in vocabulary.VISIBILITIES:
             lessons.append(LessonData(kind=kind, text=text.strip(), visibility=vis))
     return lessons
@@ -227,17 +265,21 @@ def _lessons(c: _Checker, raw: Any, case_visibility: str) -> list[LessonData]:
 
 def read_text(name: str, text: str) -> CaseData:
     """Parse and validate the text of one case file."""
+    handler = _CaseFrontMatter()
     try:
-        post = frontmatter.loads(text)
+        meta, content = frontmatter.parse(text, handler=handler) if handler.detect(text.strip()) else ({}, text)
+    except _Refused as exc:
+        raise InvalidCase([Problem(name, "front matter", str(exc))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 2}" if mark else "front matter"
-        raise InvalidCase([Problem(name, "front matter", f"invalid YAML at {where}: {getattr(exc, 'problem', exc)}")]) from exc
+        problem = str(getattr(exc, "problem", exc))[:SHOWN_CHARS * 2]
+        raise InvalidCase([Problem(name, "front matter", f"invalid YAML at {where}: {problem}")]) from None
     except Exception as exc:  # frontmatter raises various errors on broken delimiters
-        raise InvalidCase([Problem(name, "front matter", f"cannot be read: {exc}")]) from exc
-    if not post.metadata:
+        raise InvalidCase([Problem(name, "front matter", f"cannot be read: {str(exc)[:SHOWN_CHARS * 2]}")]) from None
+    if not meta or not isinstance(meta, dict):
         raise InvalidCase([Problem(name, "front matter", "missing: the file must start with --- and YAML keys")])
-    return validate(name, dict(post.metadata), post.content)
+    return validate(name, dict(meta), content)
 
 
 def read_file(path: Path) -> CaseData:

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import functools
 import html
+import logging
 import re
+from functools import partial
 
-import bleach
 import markdown
-from bleach.linkifier import Linker
-from markupsafe import Markup
+from bleach.linkifier import LinkifyFilter
+from bleach.sanitizer import Cleaner
+from markupsafe import Markup, escape
+
+log = logging.getLogger(__name__)
 
 # Safe extensions only: no attr_list (it lets authors set on* attributes), no raw HTML passthrough.
 _MD_EXTENSIONS = ["markdown.extensions.tables", "markdown.extensions.fenced_code",
@@ -29,21 +33,39 @@ def _nofollow(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-_linker = Linker(callbacks=[_nofollow], skip_tags={"pre", "code"})
+# One pass: the allowlist first, then bare URLs become links (rel added after the allowlist ran).
+_cleaner = Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True,
+                   strip_comments=True,
+                   filters=[partial(LinkifyFilter, callbacks=[_nofollow], skip_tags={"pre", "code"})])
 
 
-# A case page renders the same texts again and again; bleach makes each render cost milliseconds.
+# A case page renders the same texts again and again; each render costs milliseconds.
 @functools.lru_cache(maxsize=1024)
 def render_markdown(text: str) -> Markup:
-    """Render user Markdown: raw HTML escaped, then every tag and URL checked against an allowlist."""
+    """Render user Markdown: raw HTML escaped, then every tag and URL checked against an allowlist.
+
+    No text may take a page down: should the parser or the cleaner fail on some input, the text
+    is shown as escaped plain paragraphs and the failure is logged.
+    """
+    try:
+        return _render(text or "")
+    except Exception:
+        log.exception("rendering a text of %d characters failed; it is shown as plain text", len(text or ""))
+        return plain_paragraphs(text or "")
+
+
+def _render(text: str) -> Markup:
     md = markdown.Markdown(extensions=_MD_EXTENSIONS, output_format="html")
     # Raw HTML in the source is escaped, not passed through: authors write Markdown only.
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
-    html = md.convert(text or "")
-    clean = bleach.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                         protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True)
-    return Markup(_linker.linkify(clean))
+    return Markup(_cleaner.clean(md.convert(text)))
+
+
+def plain_paragraphs(text: str) -> Markup:
+    """The text escaped, in paragraphs (blank lines) and lines: safe whatever it holds."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return Markup("".join(f"<p>{'<br>'.join(escape(line) for line in p.splitlines())}</p>" for p in paragraphs))
 
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # [text](url) and ![alt](src): keep the text
