@@ -5,6 +5,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
 from whoosh import query as Q
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
@@ -38,6 +39,7 @@ class Hits:
 class _FacetCache:
     live: set[int]
     values: dict[str, dict[str, set[int]]] = field(default_factory=dict)
+    matrices: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
 
 
 # Facet doc sets per segment, kept across searchers: after a publish only the new, small
@@ -182,12 +184,28 @@ def resolve_filters(searcher: Searcher, filters: dict[str, list[str]]) -> set[in
     return allowed
 
 
-def facet_counts(searcher: Searcher, matched: set[int]) -> dict[str, list[tuple[str, int]]]:
+def _facet_matrix(searcher: Searcher, name: str) -> tuple[list[str], np.ndarray]:
+    """One facet as a (values x documents) table of booleans: counting is then one array operation."""
     cache = _facet_cache(searcher)
+    if name not in cache.matrices:
+        values = list(cache.values[name])
+        matrix = np.zeros((len(values), searcher.doc_count_all()), dtype=bool)
+        for row, value in enumerate(values):
+            docs = cache.values[name][value]
+            matrix[row, np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+        cache.matrices[name] = (values, matrix)
+    return cache.matrices[name]
+
+
+def facet_counts(searcher: Searcher, matched: set[int]) -> dict[str, list[tuple[str, int]]]:
+    mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+    mask[np.fromiter(matched, dtype=np.int64, count=len(matched))] = True
     counts = {}
     for name in FACETS:
-        pairs = [(value, len(docs & matched)) for value, docs in cache.values[name].items()]
-        counts[name] = sorted(((v, n) for v, n in pairs if n), key=lambda p: (-p[1], p[0].lower()))
+        values, matrix = _facet_matrix(searcher, name)
+        per_value = np.count_nonzero(matrix & mask, axis=1).tolist() if values else []
+        pairs = [(v, n) for v, n in zip(values, per_value) if n]
+        counts[name] = sorted(pairs, key=lambda p: (-p[1], p[0].lower()))
     return counts
 
 
