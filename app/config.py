@@ -55,6 +55,9 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
+        # Werkzeug's scrypt at its full cost; tests pick a cheap cost (each hash records its own,
+        # so checking a password always follows the hash it is checked against).
+        "PASSWORD_HASH": "scrypt",
         "REDIS_URL": os.environ.get("CASEBOOK_REDIS_URL"),
         # Where members reach the site: invitation links printed by the CLI start with it.
         "BASE_URL": (os.environ.get("CASEBOOK_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
