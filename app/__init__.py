@@ -1,19 +1,15 @@
 """Casebook: the SDG 11 Alliance's library of city case studies and their lessons."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 
 from . import config, db, errors, i18n, logs, serving
 from .search import SearchEngine
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
-                template_folder=str(PROJECT_ROOT / "templates"))
+                template_folder=str(config.template_folder()))
     app.config.from_mapping(config.from_environment(app.instance_path, test_config or {}))
 
     logs.init_app(app)  # first: every later hook's log lines carry the request id

@@ -5,7 +5,22 @@ import os
 import secrets
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE.parent
+
+
+def installed() -> bool:
+    """Whether this is an installed wheel (setup.py puts the templates inside it), not a checkout."""
+    return (PACKAGE / "templates").is_dir()
+
+
+def template_folder() -> Path:
+    return PACKAGE / "templates" if installed() else PROJECT_ROOT / "templates"
+
+
+def _default_index_dir(instance: Path) -> Path:
+    """The checkout's search_index/; an installed app keeps it in its instance folder, never in site-packages."""
+    return instance / "search_index" if installed() else PROJECT_ROOT / "search_index"
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -26,7 +41,7 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
     """Settings for create_app: defaults, then CASEBOOK_* environment variables, then overrides."""
     instance = Path(instance_path)
     default_db = f"sqlite:///{instance / 'casebook.sqlite3'}"
-    index_dir = os.environ.get("CASEBOOK_INDEX_DIR") or str(PROJECT_ROOT / "search_index")
+    index_dir = os.environ.get("CASEBOOK_INDEX_DIR") or str(_default_index_dir(instance))
     settings = {
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(instance),
         "DATABASE_URL": os.environ.get("CASEBOOK_DATABASE_URL") or default_db,
@@ -40,6 +55,9 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
+        # Werkzeug's scrypt at its full cost; tests pick a cheap cost (each hash records its own,
+        # so checking a password always follows the hash it is checked against).
+        "PASSWORD_HASH": "scrypt",
         "REDIS_URL": os.environ.get("CASEBOOK_REDIS_URL"),
         # Where members reach the site: invitation links printed by the CLI start with it.
         "BASE_URL": (os.environ.get("CASEBOOK_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),

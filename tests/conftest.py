@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 import uuid
 from pathlib import Path
@@ -17,21 +18,46 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("CASEBOOK_TEST_DATABASE_URL")
 
 
-def _reset_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
+# Migrations run once per session, not once per test: each test gets a copy of a migrated
+# SQLite file, or the migrated PostgreSQL database with every table emptied. Tests of the
+# migrations themselves (test_schema.py) and of new databases create their own.
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("migrated") / "casebook.sqlite3"
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade_schema(engine)
+    engine.dispose()  # the last connection folds the write-ahead log into the file we copy
+    return path
+
+
+@pytest.fixture(scope="session")
+def emptied_postgres():
+    """The test server's database, dropped and migrated once; calling the result empties it again."""
+    engine = sa.create_engine(PG_URL)
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))  # whatever an earlier run or branch left
         conn.execute(sa.text("CREATE SCHEMA public"))
+    db.upgrade_schema(engine)
+    tables = ", ".join(f'"{name}"' for name in sa.inspect(engine).get_table_names() if name != "alembic_version")
+
+    def empty() -> None:
+        # Faster than migrating again, and as new: no rows, and ids that start again from 1.
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+    yield empty
     engine.dispose()
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
 def database_url(request, tmp_path) -> str:
-    """SQLite always; PostgreSQL too when CASEBOOK_TEST_DATABASE_URL names a server."""
+    """SQLite always; PostgreSQL too when CASEBOOK_TEST_DATABASE_URL names a server. Migrated, empty."""
     if request.param == "postgresql":
-        _reset_postgres(PG_URL)
+        request.getfixturevalue("emptied_postgres")()
         return PG_URL
-    return f"sqlite:///{tmp_path / 'casebook.sqlite3'}"
+    path = tmp_path / "casebook.sqlite3"
+    shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
@@ -57,9 +83,9 @@ def app(database_url, tmp_path):
         "SECRET_KEY": "test-secret",
         "DATABASE_URL": database_url,
         "INDEX_DIR": str(tmp_path / "search_index"),
+        # Still scrypt, at 1/32 of the cost: milliseconds instead of a tenth of a second a password.
+        "PASSWORD_HASH": "scrypt:1024:8:1",
     })
-    with app.app_context():
-        db.upgrade_schema()
     yield app
     app.extensions["casebook.search"].close()
     app.extensions["casebook.db"].kw["bind"].dispose()

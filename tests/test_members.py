@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from app import create_app, db
+from app.models import Member
+from app.services import members
 from app.services.members import password_problem
+from conftest import PASSWORD
 
 
 @pytest.mark.parametrize("password, ok", [
@@ -38,3 +43,16 @@ def test_user_create_refuses_weak_or_mismatched_passwords_and_duplicates(runner)
     assert runner.invoke(args=["user", "create", "a@example.org"], input=ok).exit_code == 0
     again = runner.invoke(args=["user", "create", "A@example.org"], input=ok)
     assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_outside_the_test_suite_passwords_are_kept_at_the_full_scrypt_cost(tmp_path):
+    # The suite's `app` fixture hashes cheaply to save time; an app configured as in production must not.
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}",
+                      "INDEX_DIR": str(tmp_path / "ix")})
+    with app.app_context():
+        members.create_member("full@example.org", PASSWORD)
+        stored = db.session().scalar(select(Member.password_hash).where(Member.email == "full@example.org"))
+        assert stored.startswith("scrypt:32768:8:1$")  # Werkzeug's full cost
+        assert members.authenticate("full@example.org", PASSWORD) is not None
+    app.extensions["casebook.search"].close()
+    app.extensions["casebook.db"].kw["bind"].dispose()

@@ -8,6 +8,7 @@ from datetime import UTC, timedelta
 from functools import cache
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -24,8 +25,16 @@ MAX_NAME_LENGTH = 120
 MAX_ORGANISATION_LENGTH = 200
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
-# Compared against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-0000", method="scrypt")
+
+
+def _password_hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH"])
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Compared against when the email is unknown, so a wrong email takes as long as a wrong password."""
+    return generate_password_hash("not-a-real-password-0000", method=method)
 
 
 class MemberError(Invalid):
@@ -79,7 +88,7 @@ def create_member(email: str, password: str, role: str = "member", *, name: str 
     with unit_of_work(actor) as uow:
         if uow.session.scalar(select(Member).where(func.lower(Member.email) == email)):
             raise MemberError(_("A member with this email address already exists."))
-        member = Member(email=email, password_hash=generate_password_hash(password, method="scrypt"),
+        member = Member(email=email, password_hash=_password_hash(password),
                         role=role, name=name, organisation=organisation, session_version=1, created_at=utcnow())
         uow.session.add(member)
         if actor.system:
@@ -92,7 +101,7 @@ def authenticate(email: str, password: str) -> Member | None:
     """The member with this email and password, or None (without telling which was wrong)."""
     member = db.session().scalar(select(Member).where(Member.email == normalise_email(email)))
     if member is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH"]), password or "")
         return None
     # A disabled member gets the same answer as a wrong password, after the same work.
     if not check_password_hash(member.password_hash, password or "") or not member.is_active:
@@ -134,7 +143,7 @@ def change_password(member: Member, current: str, new: str) -> None:
     if problem := password_problem(new, member.email):
         raise MemberError(problem)
     with unit_of_work(acting_as(member)):
-        member.password_hash = generate_password_hash(new, method="scrypt")
+        member.password_hash = _password_hash(new)
         end_all_sessions(member)
 
 
