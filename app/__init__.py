@@ -19,11 +19,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["casebook.search"] = SearchEngine(app.config["INDEX_DIR"])
 
     from . import auth, cli, forms, limits, security
-    from .views import admin, api, pages, search
-    from .views import auth as auth_views
-    from .views import contribute, health, people, profile, proposals
-
     from .rendering import render_markdown
+    from .views import admin, api, contribute, health, pages, people, profile, proposals, search
+    from .views import auth as auth_views
     from .views.urls import page_url, search_url, toggle_filter_url
 
     app.jinja_env.globals.update(render_markdown=render_markdown, page_url=page_url,

@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def load_corpus(size: int, seed: int = 11) -> None:
     rng = random.Random(seed)
     words = vocabulary_from_seed()
     themes = list(vocabulary.themes())
-    start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
     session = db.session()
     for batch in range(0, size, 500):
         cases, lessons = [], []

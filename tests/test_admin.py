@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from conftest import PASSWORD, csrf_token, sign_in
 
 GENERIC_FAILURE = "That email and password do not match a member."

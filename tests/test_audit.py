@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from conftest import case_text, csrf_token
 
 FORM = {"title": "Audited case", "summary": "A summary.", "body": "The story.", "city": "Oss", "country": "NL",

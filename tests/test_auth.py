@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import PASSWORD, csrf_token, sign_in
 
 

@@ -3,8 +3,9 @@ compared and restored, and a member adds "we tried this too" to someone else's c
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD
 from test_browser import live_server, page, shot  # noqa: F401  (fixtures)
+
+from conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 CASE = "/cases/rotterdam-benthemplein-water-square"

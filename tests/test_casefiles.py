@@ -6,6 +6,7 @@ import pytest
 from app import casefiles
 from app.casefiles import InvalidCase
 from app.services import library
+
 from conftest import case_text
 
 
@@ -50,7 +51,8 @@ def test_lessons_default_to_the_case_visibility():
     ({"colour": "red"}, "cases/bad.md: colour: is not a known field"),
     ({"lessons": [{"kind": "so-so", "text": "x"}]}, "cases/bad.md: lessons[1].kind: must be went_well or went_badly"),
     ({"lessons": [{"kind": "went_well"}]}, "cases/bad.md: lessons[1].text: is required"),
-    ({"lessons": [{"kind": "went_well", "text": "x", "visibility": "all"}]}, "cases/bad.md: lessons[1].visibility: must be public or members"),
+    ({"lessons": [{"kind": "went_well", "text": "x", "visibility": "all"}]},
+     "cases/bad.md: lessons[1].visibility: must be public or members"),
     ({"copied_from": "sample-case"}, "cases/bad.md: copied_from: a case cannot copy itself"),
 ])
 def test_each_problem_names_file_field_and_reason(override, expected):
@@ -83,9 +85,10 @@ def test_export_gives_back_a_file_that_imports_to_the_same_case(app, add_case):
     with app.app_context():
         exported = library.export_case("sample-case")
         again = casefiles.read_text("exported.md", exported)
+        from sqlalchemy import select
+
         from app import db
         from app.models import Case
-        from sqlalchemy import select
         stored = db.session().scalar(select(Case).where(Case.slug == "sample-case"))
         assert again == library.case_data(stored)
         _case, outcome = library.import_text("exported.md", exported)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_token
 from sqlalchemy import select
 
 from app import db
 from app.models import Case
+
+from conftest import csrf_token
 
 UNIQUE = "quetzalcoatlus"  # one word only the doomed case holds
 

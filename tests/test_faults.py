@@ -13,13 +13,14 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, ROOT, case_text, csrf_token, sign_in
-from live import Relay, Server, free_port, wait_until
 
 from app import create_app
 from app.models import Case, Lesson
 from app.services import indexing, library, members
 from app.services.follower import follower
+
+from conftest import PASSWORD, ROOT, case_text, csrf_token, sign_in
+from live import Relay, Server, free_port, wait_until
 
 HEAL_SECONDS = 30  # bounds a wait, not a speed target: healing is usually a second or two
 

@@ -5,11 +5,12 @@ import time
 import tracemalloc
 
 import pytest
-from conftest import case_text
-from test_web_import import IMPORT, file_report, moderator, upload  # noqa: F401 - fixtures
 
 from app import casefiles
 from app.casefiles import InvalidCase
+
+from conftest import case_text
+from test_web_import import IMPORT, file_report, moderator, upload  # noqa: F401 - fixtures
 
 # The classic "billion laughs": nine levels of nine aliases, about 10^9 strings if expanded.
 ALIAS_BOMB = "---\n" + 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(

@@ -7,12 +7,12 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import ROOT, case_text
-
 from app import create_app
 from app.search.schema import IndexDocument
 from app.services import indexing
 from app.services.follower import follower
+
+from conftest import ROOT, case_text
 
 CRASHING_IMPORT = textwrap.dedent("""
     import os, signal, sys

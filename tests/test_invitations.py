@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from conftest import PASSWORD, csrf_token, sign_in
 
 

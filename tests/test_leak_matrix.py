@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import sign_in
 
 PUBLIC, CLOSED, LESSON = "zebrapublicword", "quokkaclosedword", "axolotllessonword"

@@ -8,6 +8,7 @@ from app import create_app, db
 from app.models import Member
 from app.services import members
 from app.services.members import password_problem
+
 from conftest import PASSWORD
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import PASSWORD, case_text
-from live import Server, wait_until
 
 from app import create_app
 from app.services import library, members
+
+from conftest import PASSWORD, case_text
+from live import Server, wait_until
 
 pytestmark = pytest.mark.postgres
 # The promise: a change made through any node is searchable on every other within 2 s.

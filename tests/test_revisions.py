@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import case_text, csrf_token, sign_in
 from test_contribute import FORM
+
+from conftest import case_text, csrf_token, sign_in
 
 STORY_V1 = "## Wat ze deden\n\nEen coöperatie van bewoners legde het warmtenet aan."
 STORY_V2 = "## Wat ze deden\n\nEen coöperatie van huurders legde het warmtenet aan."

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_token, sign_in
 
 from app import create_app
+
+from conftest import csrf_token, sign_in
 
 
 @pytest.fixture

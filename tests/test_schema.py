@@ -8,9 +8,10 @@ import sys
 import click
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, ROOT, case_text
 
 from app import create_app, db
+
+from conftest import PASSWORD, ROOT, case_text
 
 
 def flask(database_url: str, tmp_path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -1,9 +1,9 @@
 """The alliance's seed cases in cases/: valid, complete, and covering what members look for."""
 from __future__ import annotations
 
-from conftest import ROOT
-
 from app import casefiles
+
+from conftest import ROOT
 
 SEED = [casefiles.read_file(p) for p in casefiles.case_files(ROOT / "cases")]
 

@@ -5,7 +5,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, case_text, csrf_token
 
 from app import db
 from app.errors import Conflict
@@ -13,6 +12,8 @@ from app.models import AuditEntry, Case, CaseRevision, IndexChange, Member, Prop
 from app.policy import SYSTEM, acting_as
 from app.services import library, members
 from app.services.unit_of_work import unit_of_work
+
+from conftest import PASSWORD, case_text, csrf_token
 
 
 def counts() -> dict[str, int]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import PASSWORD, case_text, csrf_token, sign_in
 
 from app import casefiles
 from app.policy import acting_as
 from app.services import contributions, library, members
+
+from conftest import PASSWORD, case_text, csrf_token, sign_in
 
 IMPORT = "/moderate/import"
 
