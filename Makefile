@@ -41,8 +41,10 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest
 
+# Pages over HTTP against gunicorn, worker memory, change propagation; corpora are kept in .bench/.
+BENCH_SIZES ?= 1000 10000 50000
 bench: install
-	$(BIN)/python scripts/bench.py --sizes 1000 10000
+	$(BIN)/python scripts/bench.py --sizes $(BENCH_SIZES)
 
 clean-index:
 	find search_index -mindepth 1 ! -name .gitkeep ! -name README.md -exec rm -rf {} +
