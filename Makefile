@@ -10,10 +10,10 @@ FLASK  := $(BIN)/flask --app app
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-# Installs the project and its test tools into .venv; cheap when nothing changed.
+# Installs the project, its test tools and locust into .venv; cheap when nothing changed.
 $(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,load]'
 	touch $@
 
 install: $(VENV)/.installed translations
@@ -46,8 +46,19 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Pages over HTTP against gunicorn, worker memory, change propagation; corpora are kept in .bench/.
+BENCH_SIZES ?= 1000 10000 50000
 bench: install
-	$(BIN)/python scripts/bench.py --sizes 1000 10000
+	$(BIN)/python scripts/bench.py --sizes $(BENCH_SIZES)
+
+# locust, headless, against gunicorn on loopback: at most LOAD_TIME and LOAD_REQUESTS requests.
+LOAD_SIZE     ?= 10000
+LOAD_USERS    ?= 20
+LOAD_TIME     ?= 60s
+LOAD_REQUESTS ?= 30000
+load: install
+	$(BIN)/python scripts/load.py --size $(LOAD_SIZE) --users $(LOAD_USERS) --run-time $(LOAD_TIME) \
+		--max-requests $(LOAD_REQUESTS)
 
 clean-index:
 	find search_index -mindepth 1 ! -name .gitkeep ! -name README.md -exec rm -rf {} +
