@@ -52,6 +52,7 @@ def needs_database(command: Callable[..., Any]) -> Callable[..., Any]:
 def init_db() -> None:
     """Create the database or upgrade it to the newest schema."""
     try:
+        before, had_tables = db.database_revision(db.engine())
         db.upgrade_schema()
     except OperationalError as error:
         _unreachable(error)
@@ -59,7 +60,13 @@ def init_db() -> None:
         click.echo(str(problem), err=True)
         sys.exit(1)
     db.schema().check(force=True)
-    click.echo("Database is up to date.")
+    now = db.code_revision()
+    if not had_tables:
+        click.echo(f"Created the database schema (revision {now}). Database is up to date.")
+    elif before != now:
+        click.echo(f"Upgraded the database schema from revision {before} to {now}. Database is up to date.")
+    else:
+        click.echo(f"Database is up to date (revision {now}).")
 
 
 @click.command("import-cases")

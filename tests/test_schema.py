@@ -87,7 +87,7 @@ def test_init_db_upgrades_an_older_schema_and_keeps_what_it_holds(old_database, 
                              "created_at) VALUES ('old@example.org', 'x', 'member', 'Old', '', 1, '2026-01-01')"))
     engine.dispose()
     upgraded = flask(old_database, tmp_path, "init-db")
-    assert upgraded.returncode == 0 and "up to date" in upgraded.stdout
+    assert upgraded.returncode == 0 and "Upgraded the database schema from revision 0006 to " in upgraded.stdout
     listed = flask(old_database, tmp_path, "user", "role", "old@example.org", "moderator")
     assert listed.returncode == 0 and "is now moderator" in listed.stdout, listed.stderr
 
