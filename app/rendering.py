@@ -47,11 +47,25 @@ def render_markdown(text: str) -> Markup:
     No text may take a page down: should the parser or the cleaner fail on some input, the text
     is shown as escaped plain paragraphs and the failure is logged.
     """
+    if _too_intricate(text or ""):
+        log.warning("a text of %d characters has more than %d brackets in a paragraph; shown as plain text",
+                    len(text), MAX_BRACKETS)
+        return plain_paragraphs(text)
     try:
         return _render(text or "")
-    except Exception:
-        log.exception("rendering a text of %d characters failed; it is shown as plain text", len(text or ""))
+    except Exception as error:  # no traceback: a RecursionError's would run to thousands of lines
+        log.error("rendering a text of %d characters failed (%s: %.200s); it is shown as plain text",
+                  len(text or ""), type(error).__name__, error)
         return plain_paragraphs(text or "")
+
+
+# Python-Markdown's link patterns take time quadratic in the brackets of a paragraph: 2,500 of
+# them take seconds. No real story has hundreds of links in one paragraph.
+MAX_BRACKETS = 200
+
+
+def _too_intricate(text: str) -> bool:
+    return text.count("[") > MAX_BRACKETS and any(p.count("[") > MAX_BRACKETS for p in re.split(r"\n\s*\n", text))
 
 
 def _render(text: str) -> Markup:

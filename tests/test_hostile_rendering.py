@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -86,6 +87,14 @@ def test_a_renderer_failure_shows_the_text_escaped_and_is_logged(monkeypatch, ca
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
     assert any("shown as plain text" in r.getMessage() for r in caplog.records)
     render_markdown.cache_clear()
+
+
+@pytest.mark.parametrize("text", ["[a" * 2500, "[ " * 3000, "1. " * 2000, "> " * 3000, "![" * 2000])
+def test_texts_that_would_take_the_parser_seconds_or_its_stack_are_shown_plainly_at_once(text):
+    started = time.perf_counter()
+    html = render_markdown(text + " end")
+    assert time.perf_counter() - started < 2  # not the seconds (or the recursion error) of the parser
+    assert "end" in html and dangers(html) == []
 
 
 @pytest.fixture
