@@ -7,6 +7,7 @@ import textwrap
 import uuid
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 import yaml
@@ -76,8 +77,28 @@ def postgres_database():
     admin.dispose()
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once per session: every test's app would otherwise compile each page
+    it renders again. Jinja checks each entry against the template's source before using it."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session")
+def compiled_templates() -> CompiledTemplates:
+    return CompiledTemplates()
+
+
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(database_url, tmp_path, compiled_templates):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -86,6 +107,7 @@ def app(database_url, tmp_path):
         # Still scrypt, at 1/32 of the cost: milliseconds instead of a tenth of a second a password.
         "PASSWORD_HASH": "scrypt:1024:8:1",
     })
+    app.jinja_env.bytecode_cache = compiled_templates
     yield app
     app.extensions["casebook.search"].close()
     app.extensions["casebook.db"].kw["bind"].dispose()
