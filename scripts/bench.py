@@ -193,7 +193,7 @@ def change_propagation(writer, readers, slug: str, changes: int) -> tuple[list[f
     template = moderator.get(f"/cases/{slug}/export").text
     assert "---\n\n" in template, template[:300]
     run = uuid.uuid4().hex[:6]
-    timings, errors = [], []
+    timings, errors, pause = [], [], random.Random(changes)
     for i in range(changes):
         marker = f"zqx{run}n{i}k"  # a word no case has: no hit until the change arrives
         conns = connect_each_worker(readers)
@@ -214,7 +214,7 @@ def change_propagation(writer, readers, slug: str, changes: int) -> tuple[list[f
             errors.append(f"change {i} not found by worker(s) {[c.worker for c in waiting]} in {CHANGE_TIMEOUT_S:.0f} s")
         else:
             timings.append(took)
-        time.sleep(0.2)  # the next change does not land in the same follower step
+        time.sleep(pause.uniform(0, 0.5))  # changes land at any moment of the followers' half-second round
     return timings, errors
 
 
@@ -259,7 +259,7 @@ def cross_node(kept: corpus.Corpus, folder: Path, admin_url: str, slug: str, cha
     with postgres_copy(admin_url, kept, folder) as database_url:
         copy_s = time.perf_counter() - started
         node_a, node_b = kept.copy_to(folder / "node-a"), kept.copy_to(folder / "node-b")
-        with corpus.serving(node_a, database_url) as a, corpus.serving(node_b, database_url) as b:
+        with corpus.serving(node_a, node_b, database_url=database_url) as (a, b):
             timings, errors = change_propagation(a, b, slug, changes)
     return {**summary(timings), "errors": errors, "copy_s": copy_s}
 
@@ -275,7 +275,7 @@ def run(size: int, args) -> dict:
     try:
         node = kept.copy_to(folder / "node")
         paths = corpus.page_paths(work, random.Random(size), args.requests + args.warmup)
-        with corpus.serving(node) as server:
+        with corpus.serving(node) as (server,):
             say(f"{size:,} cases: timing {len(PAGE_TYPES)} page types x {args.requests} requests ...")
             timings, errors = time_pages(server, paths, args.warmup)
             result["pages"] = {kind: summary(values) for kind, values in timings.items()}

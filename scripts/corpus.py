@@ -25,6 +25,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -103,17 +104,19 @@ class Corpus:
 
 
 @contextmanager
-def serving(corpus: Corpus, database_url: str | None = None, workers: int = 2, threads: int = 4,
-            wait: float = 300, **env: str) -> Iterator[Server]:
-    """The production server (gunicorn with the checkout's gunicorn.conf.py) on loopback, over
-    CORPUS's index and its database (or DATABASE_URL holding the same rows)."""
-    server = Server(database_url or corpus.database_url, corpus.index_dir, workers=workers,
-                    env={"CASEBOOK_THREADS": str(threads), "CASEBOOK_SECRET_KEY": "bench-secret", **env})
-    server.start(wait=wait)
-    try:
-        yield server
-    finally:
-        server.stop()
+def serving(*corpora: Corpus, database_url: str | None = None, workers: int = 2, threads: int = 4,
+            wait: float = 300, **env: str) -> Iterator[list[Server]]:
+    """The production server (gunicorn with the checkout's gunicorn.conf.py) on loopback over each
+    corpus's index and database (or DATABASE_URL holding the same rows), started side by side."""
+    servers = [Server(database_url or c.database_url, c.index_dir, workers=workers,
+                      env={"CASEBOOK_THREADS": str(threads), "CASEBOOK_SECRET_KEY": "bench-secret", **env})
+               for c in corpora]
+    with ThreadPoolExecutor(len(servers)) as pool:
+        try:
+            list(pool.map(lambda server: server.start(wait=wait), servers))
+            yield servers
+        finally:
+            list(pool.map(Server.stop, servers))
 
 
 def _link_or_copy(source: str, target: str) -> None:

@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         node = kept.copy_to(folder / "node")
         plan = folder / "plan.json"
         write_plan(kept, plan)
-        with corpus.serving(node) as server:
+        with corpus.serving(node) as (server,):
             code = run_locust(server.url, plan, folder / "locust", args)
             rss = [bench.rss_mb(pid) for pid in bench.worker_pids(server.process.pid)]
         stats = read_stats(folder / "locust.json")
