@@ -5,6 +5,7 @@ import functools
 import html
 import logging
 import re
+import threading
 from functools import partial
 
 import markdown
@@ -33,10 +34,19 @@ def _nofollow(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-# One pass: the allowlist first, then bare URLs become links (rel added after the allowlist ran).
-_cleaner = Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True,
-                   strip_comments=True,
-                   filters=[partial(LinkifyFilter, callbacks=[_nofollow], skip_tags={"pre", "code"})])
+_local = threading.local()
+
+
+def _cleaner() -> Cleaner:
+    """This thread's cleaner: bleach's parser keeps state while it works, so threads sharing one
+    mix each other's text (and fail with html5lib's IndexError). One pass: the allowlist first,
+    then bare URLs become links (rel added after the allowlist ran)."""
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = Cleaner(
+            tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True,
+            strip_comments=True, filters=[partial(LinkifyFilter, callbacks=[_nofollow], skip_tags={"pre", "code"})])
+    return cleaner
 
 
 # A case page renders the same texts again and again; each render costs milliseconds.
@@ -73,7 +83,7 @@ def _render(text: str) -> Markup:
     # Raw HTML in the source is escaped, not passed through: authors write Markdown only.
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
-    return Markup(_cleaner.clean(md.convert(text)))
+    return Markup(_cleaner().clean(md.convert(text)))
 
 
 def plain_paragraphs(text: str) -> Markup:

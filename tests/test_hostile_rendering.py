@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def test_a_renderer_failure_shows_the_text_escaped_and_is_logged(monkeypatch, ca
     def broken(_html):
         raise IndexError("pop from empty list")  # what bleach's vendored html5lib once raised
 
-    monkeypatch.setattr(rendering._cleaner, "clean", broken)
+    monkeypatch.setattr(rendering.Cleaner, "clean", lambda self, html: broken(html))
     render_markdown.cache_clear()
     add_case(body="First <b>paragraph</b> & more.\n\nSecond <script>alert(1)</script> one.")
     with caplog.at_level(logging.ERROR, logger="app.rendering"):
@@ -87,6 +88,17 @@ def test_a_renderer_failure_shows_the_text_escaped_and_is_logged(monkeypatch, ca
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
     assert any("shown as plain text" in r.getMessage() for r in caplog.records)
     render_markdown.cache_clear()
+
+
+def test_threads_rendering_at_once_never_mix_or_fail():
+    """gunicorn's threads render side by side; one shared bleach parser mixed their texts."""
+    texts = [f"Story {i}: see https://example.org/{i} and *more* [{i}](https://example.org/x{i})." * 20
+             for i in range(64)]
+    expected = {t: str(rendering._render(t)) for t in texts}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(5):
+            got = list(pool.map(lambda t: str(rendering._render(t)), texts))
+            assert got == [expected[t] for t in texts]
 
 
 @pytest.mark.parametrize("text", ["[a" * 2500, "[ " * 3000, "1. " * 2000, "> " * 3000, "![" * 2000])
