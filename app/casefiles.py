@@ -21,7 +21,7 @@ KNOWN_KEYS = {
     "attribution", "organisations", "sdg_targets", "status", "year", "copied_from",
     "sources", "contact", "lessons",
 }
-LIMITS = {"title": 300, "summary": 1000, "city": 120, "contact": 300}
+LIMITS = {"title": 300, "summary": 1000, "city": 120, "contact": 300, "slug": 120, "copied_from": 120}  # the columns
 # The largest seed case has about 4 kB of front matter; far more is a mistake or an attack.
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 SHOWN_CHARS = 60  # a value echoed in a message is cut to this: a message never grows with its input

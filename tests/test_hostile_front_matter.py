@@ -58,3 +58,9 @@ def test_the_web_import_names_the_file_and_refuses_the_bomb(moderator):  # noqa:
     assert response.status_code == 400  # something failed, as the CLI exits non-zero
     report = file_report(response.get_data(as_text=True), "bomb.md")
     assert "front matter" in report and "anchor or alias" in report
+
+
+def test_a_slug_longer_than_its_column_is_named_not_a_database_error():
+    problems = problems_of(case_text(slug="a" * 121, copied_from="b" * 121))
+    assert "cases/bad.md: slug: is longer than 120 characters" in problems
+    assert "cases/bad.md: copied_from: is longer than 120 characters" in problems
