@@ -33,29 +33,37 @@ def migrated_sqlite(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def emptied_postgres():
-    """The test server's database, dropped and migrated once; calling the result empties it again."""
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))  # whatever an earlier run or branch left
-        conn.execute(sa.text("CREATE SCHEMA public"))
+    """A database of this test run's own on the test server, migrated once; (its URL, a function
+    that empties it again). Its own, so two runs on one server never empty each other's tables."""
+    url = sa.engine.make_url(PG_URL)
+    name = f"{url.database}_run_{os.getpid()}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    own = url.set(database=name).render_as_string(hide_password=False)
+    engine = sa.create_engine(own)
     db.upgrade_schema(engine)
-    tables = ", ".join(f'"{name}"' for name in sa.inspect(engine).get_table_names() if name != "alembic_version")
+    tables = ", ".join(f'"{t}"' for t in sa.inspect(engine).get_table_names() if t != "alembic_version")
 
-    def empty() -> None:
+    def empty() -> str:
         # Faster than migrating again, and as new: no rows, and ids that start again from 1.
         with engine.begin() as conn:
             conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        return own
 
     yield empty
     engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
 def database_url(request, tmp_path) -> str:
     """SQLite always; PostgreSQL too when CASEBOOK_TEST_DATABASE_URL names a server. Migrated, empty."""
     if request.param == "postgresql":
-        request.getfixturevalue("emptied_postgres")()
-        return PG_URL
+        return request.getfixturevalue("emptied_postgres")()
     path = tmp_path / "casebook.sqlite3"
     shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
     return f"sqlite:///{path}"
