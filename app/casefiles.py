@@ -272,7 +272,7 @@ def read_text(name: str, text: str) -> CaseData:
         raise InvalidCase([Problem(name, "front matter", str(exc))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 2}" if mark else "front matter"
+        where = f"line {mark.line + 1}" if mark else "front matter"  # the file's own line: after the first ---
         problem = str(getattr(exc, "problem", exc))[:SHOWN_CHARS * 2]
         raise InvalidCase([Problem(name, "front matter", f"invalid YAML at {where}: {problem}")]) from None
     except Exception as exc:  # frontmatter raises various errors on broken delimiters

@@ -64,3 +64,8 @@ def test_a_slug_longer_than_its_column_is_named_not_a_database_error():
     problems = problems_of(case_text(slug="a" * 121, copied_from="b" * 121))
     assert "cases/bad.md: slug: is longer than 120 characters" in problems
     assert "cases/bad.md: copied_from: is longer than 120 characters" in problems
+
+
+def test_a_yaml_error_names_the_line_of_the_file():
+    problems = problems_of("---\ntitle: a\nsummary: b\n\tbad: c\n---\n\nStory.\n")
+    assert problems[0].startswith("cases/bad.md: front matter: invalid YAML at line 4:")
