@@ -164,12 +164,24 @@ class _Checker:
         return [str(v).strip() for v in value if str(v).strip()]
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
 def validate(name: str, meta: dict[str, Any], body: str, draft: bool = False) -> CaseData:
     """Check one case's front matter and body; raise InvalidCase naming every problem.
 
     A draft needs only a title: what is missing may be filled in later, but what is there
     must already be right. Submitting or publishing checks everything.
     """
+    # NUL characters mean nothing in a text, and PostgreSQL refuses to store them.
+    meta, body = _without_nul(meta), body.replace("\x00", "")
     c = _Checker(name, meta)
     for key in sorted(map(str, set(meta) - KNOWN_KEYS)):
         c.fail(key if len(key) <= SHOWN_CHARS else key[:SHOWN_CHARS] + "…", "is not a known field")

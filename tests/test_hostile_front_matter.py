@@ -69,3 +69,10 @@ def test_a_slug_longer_than_its_column_is_named_not_a_database_error():
 def test_a_yaml_error_names_the_line_of_the_file():
     problems = problems_of("---\ntitle: a\nsummary: b\n\tbad: c\n---\n\nStory.\n")
     assert problems[0].startswith("cases/bad.md: front matter: invalid YAML at line 4:")
+
+
+def test_nul_characters_are_dropped_so_every_database_stores_the_case(client, add_case):
+    add_case(title="Nul\x00 case", summary="A\x00B", body="Story\x00 with a NUL.",
+             lessons=[{"kind": "went_well", "text": "ok\x00"}])
+    page = client.get("/cases/sample-case").get_data(as_text=True)
+    assert "Nul case" in page and "Story with a NUL." in page
