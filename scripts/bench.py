@@ -38,6 +38,8 @@ import sqlalchemy as sa
 
 from app import db
 
+from live import own_database
+
 PAGE_TYPES = ("home", "search", "search api", "case", "theme", "city", "all cases")
 # Targets (the issue "Run it for real", item 10): page p95 at a size, and for every size the
 # time until a change is searchable in every worker of its node and on another node.
@@ -234,24 +236,13 @@ def postgres_reachable(url: str) -> bool:
 @contextmanager
 def postgres_copy(admin_url: str, kept: corpus.Corpus, folder: Path) -> Iterator[str]:
     """A database of our own on the PostgreSQL server holding the corpus's rows; dropped afterwards."""
-    url = sa.engine.make_url(admin_url)
-    name = f"casebook_bench_{os.getpid()}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    database_url = url.set(database=name).render_as_string(hide_password=False)
-    try:
+    with own_database(admin_url, f"casebook_bench_{os.getpid()}") as database_url:
         app = corpus.app_for(database_url, folder / "setup-index")
         with app.app_context():
             db.upgrade_schema()
         corpus.dispose(app)
         corpus.copy_rows(kept.database_url, database_url)
         yield database_url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def cross_node(kept: corpus.Corpus, folder: Path, admin_url: str, slug: str, changes: int) -> dict:

@@ -15,6 +15,8 @@ import yaml
 from app import create_app, db
 from app.services import library
 
+from live import own_database
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("CASEBOOK_TEST_DATABASE_URL")
 
@@ -35,28 +37,20 @@ def migrated_sqlite(tmp_path_factory) -> Path:
 def emptied_postgres():
     """A database of this test run's own on the test server, migrated once; (its URL, a function
     that empties it again). Its own, so two runs on one server never empty each other's tables."""
-    url = sa.engine.make_url(PG_URL)
-    name = f"{url.database}_run_{os.getpid()}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    own = url.set(database=name).render_as_string(hide_password=False)
-    engine = sa.create_engine(own)
-    db.upgrade_schema(engine)
-    tables = ", ".join(f'"{t}"' for t in sa.inspect(engine).get_table_names() if t != "alembic_version")
+    name = f"{sa.engine.make_url(PG_URL).database}_run_{os.getpid()}"
+    with own_database(PG_URL, name) as own:
+        engine = sa.create_engine(own)
+        db.upgrade_schema(engine)
+        tables = ", ".join(f'"{t}"' for t in sa.inspect(engine).get_table_names() if t != "alembic_version")
 
-    def empty() -> str:
-        # Faster than migrating again, and as new: no rows, and ids that start again from 1.
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        return own
+        def empty() -> str:
+            # Faster than migrating again, and as new: no rows, and ids that start again from 1.
+            with engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return own
 
-    yield empty
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        yield empty
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
@@ -74,15 +68,8 @@ def postgres_database():
     """A database of its own on the test server (for servers started by a test), dropped afterwards."""
     if not PG_URL:
         pytest.skip("needs CASEBOOK_TEST_DATABASE_URL (set by .ci/run when PostgreSQL answers)")
-    url = sa.engine.make_url(PG_URL)
-    name = f"casebook_own_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with own_database(PG_URL, f"casebook_own_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 class CompiledTemplates(jinja2.BytecodeCache):

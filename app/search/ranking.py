@@ -92,11 +92,11 @@ def postings(searcher: Searcher, field_name: str, token: str) -> Postings:
     if key not in cache:
         if len(cache) >= CACHE_SIZE:
             cache.clear()
-        parts = [_segment_postings(leaf.reader(), field_name, token) for leaf, _ in searcher.leaf_searchers()]
-        offsets = [offset for _, offset in searcher.leaf_searchers()]
-        cache[key] = Postings(ids=np.concatenate([ids + offset for (ids, _), offset in zip(parts, offsets)])
+        parts = [(_segment_postings(leaf.reader(), field_name, token), offset)
+                 for leaf, offset in searcher.leaf_searchers()]
+        cache[key] = Postings(ids=np.concatenate([ids + offset for (ids, _), offset in parts])
                               if parts else np.zeros(0, np.int64),
-                              tfs=np.concatenate([tfs for _, tfs in parts]) if parts else np.zeros(0, np.float32))
+                              tfs=np.concatenate([tfs for (_, tfs), _ in parts]) if parts else np.zeros(0, np.float32))
     return cache[key]
 
 
