@@ -145,6 +145,32 @@ def test_a_full_disk_during_an_index_commit_loses_no_change(app, client, make_me
     assert client.get("/healthz").get_json()["pending"] == 0
 
 
+@pytest.mark.parametrize("fault", [errno.ENOSPC])
+def test_a_full_disk_during_an_update_of_a_built_index_loses_no_change(app, client, add_case, make_member,
+                                                                         monkeypatch, fault):
+    """As above, on a node whose index already holds cases: the failed commit must not keep the lock."""
+    from whoosh.filedb.filestore import FileStorage
+    add_case(slug="kept-case", title="Kept case")  # the index is built and holds a case
+    assert client.get("/api/v1/search?q=kept").get_json()["total"] == 1
+    make_member("mod@example.org", "moderator")
+    sign_in(client, "mod@example.org")
+    real_create = FileStorage.create_file
+
+    def full(self, name, **kwargs):
+        raise OSError(fault, os.strerror(fault), name)
+
+    monkeypatch.setattr(FileStorage, "create_file", full)
+    import io
+    answer = client.post("/moderate/import", data={"csrf_token": csrf_token(client, "/moderate/import"), "files": [
+        (io.BytesIO(case_text(slug="new-case", title="New case manateeword").encode()), "new-case.md")]},
+        content_type="multipart/form-data")
+    assert answer.status_code == 200 and "Created" in answer.get_data(as_text=True)
+    monkeypatch.setattr(FileStorage, "create_file", real_create)  # space again
+    follower(app).step()
+    assert client.get("/api/v1/search?q=manateeword").get_json()["total"] == 1
+    assert client.get("/healthz").get_json()["pending"] == 0
+
+
 def test_an_approval_whose_index_update_fails_is_still_an_approval(app, client, make_member, signed_in, monkeypatch):
     """An access error from the index after the commit is not "someone else changed it" (409)."""
     from whoosh.filedb.filestore import FileStorage

@@ -15,7 +15,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,6 +25,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
+from whoosh.writing import LockError, SegmentWriter
 
 from .schema import IndexDocument, build_schema
 
@@ -120,18 +121,18 @@ class IndexStore:
             yield None
             return
         try:
-            writers = {n: whoosh_index.open_dir(str(generation / n)).writer(timeout=5.0, compound=False)
-                       for n in INDEX_NAMES}
-            try:
-                yield IndexWriter(writers)
-            except BaseException:
-                for w in writers.values():
-                    w.cancel()
-                raise
-            for name, w in writers.items():
-                # No merge here: the change becomes searchable at once, merging comes after.
-                w.commit(merge=False)
-                self._remember(generation, name, last_change)
+            with ExitStack() as stack:
+                writers = {n: stack.enter_context(_segment_writer(generation / n)) for n in INDEX_NAMES}
+                try:
+                    yield IndexWriter(writers)
+                except BaseException:
+                    for w in writers.values():
+                        w.cancel()
+                    raise
+                for name, w in writers.items():
+                    # No merge here: the change becomes searchable at once, merging comes after.
+                    w.commit(merge=False)
+                    self._remember(generation, name, last_change)
         finally:
             lock.release()
 
@@ -159,9 +160,9 @@ class IndexStore:
                 if lock is None:
                     return False
                 try:
-                    writer = whoosh_index.open_dir(str(generation / name)).writer(timeout=5.0, compound=False)
-                    merged: list = []
-                    writer.commit(mergetype=partial(_merge_small_segments, merged=merged))
+                    with _segment_writer(generation / name) as writer:
+                        merged: list = []
+                        writer.commit(mergetype=partial(_merge_small_segments, merged=merged))
                 finally:
                     lock.release()
                 if not merged:
@@ -251,6 +252,26 @@ def _acquire(generation: Path, wait: float):
             return None
         time.sleep(0.02)
     return lock
+
+
+@contextmanager
+def _segment_writer(path: Path, timeout: float = 5.0) -> Iterator[SegmentWriter]:
+    """A writer of one index whose Whoosh lock we take and release ourselves, whatever fails.
+
+    Whoosh's own writer keeps its lock when it fails to start (a full disk while it creates its
+    files), and every later writer of the node would then wait for that lock in vain.
+    """
+    ix = whoosh_index.open_dir(str(path))
+    lock = ix.lock("WRITELOCK")
+    deadline = time.monotonic() + timeout
+    while not lock.acquire():
+        if time.monotonic() >= deadline:
+            raise LockError(f"the index at {path} is locked")
+        time.sleep(0.05)
+    try:
+        yield SegmentWriter(ix, _lk=False, compound=False)
+    finally:
+        lock.release()
 
 
 def _merge_small_segments(writer, segments: list, merged: list) -> list:
