@@ -65,3 +65,9 @@ def test_dutch_labels_on_the_audit_log(staff, runner, tmp_path):
     staff["admin"].set_cookie("casebook_lang", "nl")
     page = staff["admin"].get("/admin/audit").get_data(as_text=True)
     assert "Auditlog" in page and "Casebestand geïmporteerd" in page
+
+
+def test_a_visitor_is_sent_to_sign_in_and_sees_nothing_of_the_log(client):
+    answer = client.get("/admin/audit")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+    assert "Audit log" not in client.get("/admin/audit", follow_redirects=True).get_data(as_text=True)
