@@ -110,6 +110,25 @@ def test_a_missing_index_is_rebuilt_at_start(app, add_case):
     assert search_total(restarted.test_client(), "walrusmarker") == 1
 
 
+def test_an_index_of_an_older_format_is_rebuilt_by_the_follower_and_by_check_index(app, runner, add_case):
+    from app.search import store
+    from app.search.schema import INDEX_FORMAT
+    add_case(slug="kept", title="Kept through the upgrade walrusmarker")
+    with app.app_context():
+        first = indexing.engine().store.current_dir()
+        (first / store.FORMAT).write_text(str(INDEX_FORMAT - 1))
+        assert indexing.engine().needs_rebuild()
+        follower(app).step()
+        second = indexing.engine().store.current_dir()
+        assert second != first and (second / store.FORMAT).read_text() == str(INDEX_FORMAT)
+        (second / store.FORMAT).unlink()
+    assert runner.invoke(args=["check-index"]).exit_code == 0
+    with app.app_context():
+        third = indexing.engine().store.current_dir()
+        assert third not in (first, second) and not indexing.engine().needs_rebuild()
+    assert search_total(app.test_client(), "walrusmarker") == 1
+
+
 def test_small_segments_from_single_changes_are_merged_without_losing_anything(app, client, add_case):
     for i in range(10):
         add_case(slug=f"case-{i}", title=f"Segment case {i} otterwise")

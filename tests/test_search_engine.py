@@ -57,6 +57,16 @@ def test_snippet_marks_stemmed_matches_and_escapes_the_rest():
     assert snippet.endswith(" …")
 
 
+def test_snippet_marks_accented_words_and_whole_words_only():
+    analyzer = language_analyzer("nl")
+    wanted = {t.text for t in analyzer("coöperatie water")}
+    text = "De Coöperatie en de cooperatie; drinkwater, e.water, Water-plein en 3.water."
+    snippet = highlight_window(text, analyzer, wanted, 200)
+    assert snippet.count("<mark>") == 3, snippet
+    assert "<mark>Coöperatie</mark>" in snippet and "<mark>cooperatie</mark>" in snippet
+    assert "<mark>Water</mark>-plein" in snippet and "drinkwater" in snippet and "e.water" in snippet
+
+
 def test_phrases_match_in_order_across_segments_and_over_stop_words(tmp_path):
     store = build(tmp_path, [doc("a", "One", "the heat of the city rose"), doc("b", "Two", "city heat rose")])
     # A second segment, as a publish leaves behind.
@@ -64,6 +74,48 @@ def test_phrases_match_in_order_across_segments_and_over_stop_words(tmp_path):
     assert sorted(h.slug for h in search(store, '"heat of the city"').hits) == ["a", "c"]
     assert [h.slug for h in search(store, '"city heat"').hits] == ["b"]
     assert search(store, '"rose city"').total == 0
+
+
+def test_a_longer_phrase_needs_its_words_side_by_side_not_only_its_word_pairs(tmp_path):
+    store = build(tmp_path, [doc("apart", "One", "solar heat rose. Then the heat pump hummed"),
+                             doc("together", "Two", "a solar heat pump hummed")])
+    assert [h.slug for h in search(store, '"solar heat pump"').hits] == ["together"]
+    assert sorted(h.slug for h in search(store, '"heat pump"').hits) == ["apart", "together"]
+    assert [h.slug for h in search(store, '"pump solar"').hits] == []
+
+
+def old_format_index(tmp_path, monkeypatch, docs) -> SearchEngine:
+    """An index as the previous version built it: no word pairs, no key words, no format file."""
+    from app.search import schema, store
+    old_fields = ("pairs_nl", "pairs_en", "key_terms")
+
+    def old_schema():
+        built = schema.build_schema()
+        for name in old_fields:
+            built.remove(name)
+        return built
+    new_fields = IndexDocument.whoosh_fields
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "build_schema", old_schema)
+        patch.setattr(IndexDocument, "whoosh_fields",
+                      lambda self: {k: v for k, v in new_fields(self).items() if k not in old_fields})
+        engine = build(tmp_path, docs)
+    (engine.store.current_dir() / store.FORMAT).unlink()
+    return SearchEngine(tmp_path)
+
+
+def test_an_index_of_the_previous_format_serves_until_it_is_rebuilt(tmp_path, monkeypatch):
+    docs = [doc("a", "Heat pumps", "a solar heat pump hummed"), doc("b", "Heat nets", "a heat net and solar heat")]
+    engine = old_format_index(tmp_path, monkeypatch, docs)
+    assert engine.needs_rebuild() and engine.can_serve()
+    assert [h.slug for h in search(engine, '"solar heat pump"').hits] == ["a"]
+    assert engine.related("public", "a", "en", ["nature"], 5) == ["b"]  # themes alone, for now
+    # A change arriving meanwhile is written with the fields that index knows.
+    assert engine.apply({"c": {"public": doc("c", "Third", "solar heat pump again")}}, 1)
+    assert sorted(h.slug for h in search(engine, '"solar heat pump"').hits) == ["a", "c"]
+    engine.rebuild([SegmentJob("all", ("public", "members"), lambda: iter(docs), len(docs))], 1)
+    assert not engine.needs_rebuild()
+    assert [h.slug for h in search(engine, '"solar heat pump"').hits] == ["a"]
 
 
 def test_an_empty_index_answers_every_kind_of_search(tmp_path):

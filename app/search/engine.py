@@ -53,6 +53,7 @@ class SearchEngine:
         self._lock = threading.RLock()
         self._searchers: dict[str, tuple[Path, Searcher]] = {}
         self._damaged_generation: Path | None = None
+        self._checked_format: Path | None = None
 
     # --- the change log position ---------------------------------------------------------
     def exists(self) -> bool:
@@ -64,10 +65,21 @@ class SearchEngine:
             return Position(None, 0)
         return Position(current.name, min(self.store.last_applied(n, current) for n in INDEX_NAMES))
 
-    def needs_rebuild(self) -> bool:
-        """Missing, or found damaged while reading: the follower builds a new generation."""
+    def can_serve(self) -> bool:
+        """An index to search, even one of an older format that is being rebuilt."""
         current = self.store.current_dir()
-        return current is None or current == self._damaged_generation
+        return current is not None and current != self._damaged_generation
+
+    def needs_rebuild(self) -> bool:
+        """Missing, found damaged while reading, or of an older format: the follower builds a new generation."""
+        current = self.store.current_dir()
+        if current is None or current == self._damaged_generation:
+            return True
+        if current != self._checked_format:
+            if self.store.is_outdated(current):
+                return True
+            self._checked_format = current  # a generation's format never changes
+        return False
 
     # --- writing -----------------------------------------------------------------------------
     def apply(self, documents: dict[str, dict[str, IndexDocument | None]], position: int,
@@ -126,10 +138,9 @@ class SearchEngine:
         with self._reading(index_name) as searcher:
             return querying.search(searcher, parsed, query.page, query.per_page, query.newest)
 
-    def related(self, index_name: str, slug: str, language: str, text: str, themes: list[str],
-                limit: int) -> list[str]:
+    def related(self, index_name: str, slug: str, language: str, themes: list[str], limit: int) -> list[str]:
         with self._reading(index_name) as searcher:
-            return querying.related(searcher, slug, language, text, themes, limit)
+            return querying.related(searcher, slug, language, themes, limit)
 
     def fingerprints(self, index_name: str) -> dict[str, str]:
         """slug -> fingerprint of every case in one index (for check-index)."""

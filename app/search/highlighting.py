@@ -54,11 +54,42 @@ def _matches(text: str, analyzer, wanted: set[str]) -> list[tuple[int, int]]:
     a snippet costs a regex pass instead of stemming every word of the excerpt.
     """
     prefixes = {w[:3] for w in wanted}
+    if all(p.isascii() for p in prefixes):
+        return _quick_matches(text, analyzer, wanted, prefixes)
     spans = []
     for m in _WORD.finditer(text):
         word = m.group()
         start = word[:4].lower()
         if (start if start.isascii() else _fold(start))[:3] in prefixes and any(t.text in wanted for t in analyzer(word)):
+            spans.append(m.span())
+    return spans
+
+
+# Where a word begins: not inside a word, nor after a dot inside one (`e.g`, `3.5` are one word).
+_WORD_START = r"(?<!\w)(?<!\w\.)"
+
+
+class _Folding(dict):
+    """For str.translate: each character to its letter without accents where that is one
+    character (`ë` -> `e`), else itself, so a folded text keeps every character's place."""
+
+    def __missing__(self, code: int) -> int:
+        bare = _fold(chr(code)) if code > 127 else chr(code)
+        self[code] = ord(bare) if len(bare) == 1 else code
+        return self[code]
+
+
+_FOLDING = _Folding()
+
+
+def _quick_matches(text: str, analyzer, wanted: set[str], prefixes: set[str]) -> list[tuple[int, int]]:
+    """As _matches, but the regex engine finds the words with a wanted beginning (in the text
+    without accents): most words of an excerpt are then never looked at in Python."""
+    starts = re.compile(_WORD_START + "(?:" + "|".join(sorted(map(re.escape, prefixes))) + ")", re.IGNORECASE)
+    spans = []
+    for found in starts.finditer(text if text.isascii() else text.translate(_FOLDING)):
+        m = _WORD.match(text, found.start())
+        if m is not None and any(t.text in wanted for t in analyzer(m.group())):
             spans.append(m.span())
     return spans
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,7 +11,7 @@ from whoosh.searching import Searcher
 
 from . import ranking
 from .highlighting import highlight_window
-from .schema import FACETS, LANGUAGES, TEXT_WEIGHTS
+from .schema import FACETS, LANGUAGES, TEXT_WEIGHTS, word_pairs
 from .syntax import ParsedQuery
 from .thesaurus import Phrase
 
@@ -129,12 +128,24 @@ def _alternative_docs(searcher: Searcher, words: Phrase, within: set[int] | None
         if len(tokens) == 1:
             docs |= ranking.postings(searcher, field_name, tokens[0]).docs
         elif tokens:
-            candidates = set.intersection(*(ranking.postings(searcher, field_name, t).docs for t in tokens))
-            if within is not None:
-                candidates &= within
-            if candidates:
-                docs |= _phrase_docs(searcher, field_name, tokens, candidates)
+            docs |= _phrase_in(searcher, lang, tokens, within)
     return docs
+
+
+def _phrase_in(searcher: Searcher, lang: str, tokens: list[str], within: set[int] | None) -> set[int]:
+    """Documents holding the analysed tokens side by side, from the word-pair postings: two
+    words are one posting list; for more, positions are read only where every pair occurs."""
+    field_name, pairs_field = f"all_{lang}", f"pairs_{lang}"
+    if pairs_field in searcher.schema:
+        terms = [(pairs_field, pair) for pair in word_pairs(tokens)]
+    else:  # an index of the previous format, until its rebuild: single words only
+        terms = [(field_name, token) for token in tokens]
+    candidates = set.intersection(*(ranking.postings(searcher, f, t).docs for f, t in terms))
+    if within is not None:
+        candidates &= within
+    if not candidates or (pairs_field in searcher.schema and len(tokens) == 2):
+        return candidates
+    return _phrase_docs(searcher, field_name, tokens, candidates)
 
 
 def _is_significant(searcher: Searcher, words: Phrase) -> bool:
@@ -270,20 +281,21 @@ def suggest(searcher: Searcher, words: list[str]) -> str | None:
 
 
 KEY_TERMS = 12
-KEY_CANDIDATES = 60
 COMMON_SHARE = 0.1
 FEW_CASES = 20  # below this, any shared word is worth reading
 THEME_WEIGHT = 1.5  # a shared theme counts about as much as one shared distinctive word
 RELATED_CACHE_SIZE = 2048
 
 
-def _key_terms(searcher: Searcher, field_name: str, text: str) -> list[tuple[str, float]]:
-    """The words that set this text apart: frequent here, rare in the index (tf x idf)."""
-    counts = Counter(searcher.schema[field_name].process_text(text, mode="index"))
+def _key_terms(searcher: Searcher, field_name: str, counts: list[tuple[str, int]]) -> list[tuple[str, float]]:
+    """The words that set this case apart: frequent in it, rare in the index (tf x idf).
+
+    `counts` are the case's most frequent words, kept in the index with it (schema.key_counts).
+    """
     live = max(searcher.doc_count(), 1)
     weighted = []
-    for token, tf in counts.most_common(KEY_CANDIDATES):  # rarely used words here decide little
-        df = searcher.doc_frequency(field_name, token)
+    for token, tf in counts:
+        df = ranking.doc_frequency(searcher, field_name, token)
         if df < 2 or df > max(live * COMMON_SHARE, FEW_CASES):
             continue  # only this case has it, or so many do that it tells little (and costs most)
         weighted.append((token, tf * math.log(live / df)))
@@ -293,7 +305,7 @@ def _key_terms(searcher: Searcher, field_name: str, text: str) -> list[tuple[str
     return [(token, weight / most) for token, weight in top if weight > 0]
 
 
-def related(searcher: Searcher, slug: str, language: str, text: str, themes: list[str], limit: int) -> list[str]:
+def related(searcher: Searcher, slug: str, language: str, themes: list[str], limit: int) -> list[str]:
     """Cases like this one, found in the same index (so never one this audience may not see).
 
     Scored with the NumPy postings of `ranking` and kept per searcher: a case page reads no
@@ -306,9 +318,11 @@ def related(searcher: Searcher, slug: str, language: str, text: str, themes: lis
         if docnum is None:
             return []
         field_name = f"all_{language}"
-        terms = [(field_name, token, weight) for token, weight in _key_terms(searcher, field_name, text)]
+        # An index of the previous format has no key words: themes alone until it is rebuilt.
+        counts = searcher.stored_fields(docnum).get("key_terms") or []
+        terms = [(field_name, token, weight) for token, weight in _key_terms(searcher, field_name, counts)]
         terms += [("theme", theme, THEME_WEIGHT) for theme in themes]
-        docnums = ranking.similar_documents(searcher, terms, _facet_cache(searcher).live, docnum, limit)
+        docnums = ranking.similar_documents(searcher, terms, ranking.live_mask(searcher), docnum, limit)
         if len(cache) >= RELATED_CACHE_SIZE:
             cache.clear()
         cache[key] = [searcher.stored_fields(d)["slug"] for d in docnums]

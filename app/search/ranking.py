@@ -85,6 +85,29 @@ def _segment_postings(reader, field_name: str, token: str) -> tuple[np.ndarray, 
     return found
 
 
+# Document frequencies per segment, like the postings: a case page asks for dozens of them.
+_SEGMENT_DF: dict[tuple[str, str, str], int] = {}
+SEGMENT_DF_ENTRIES = 200_000
+
+
+def doc_frequency(searcher: Searcher, field_name: str, token: str) -> int:
+    """How many documents hold the term, deleted ones included (as Whoosh counts it)."""
+    total = 0
+    for leaf, _offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        segment = reader.segment()
+        if segment is None:
+            continue
+        key = (segment.segment_id(), field_name, token)
+        df = _SEGMENT_DF.get(key)
+        if df is None:
+            if len(_SEGMENT_DF) >= SEGMENT_DF_ENTRIES:
+                _SEGMENT_DF.clear()
+            df = _SEGMENT_DF[key] = reader.doc_frequency(field_name, token)
+        total += df
+    return total
+
+
 def postings(searcher: Searcher, field_name: str, token: str) -> Postings:
     """Every posting of a term, cached per searcher (a new searcher comes with each change)."""
     cache = searcher.__dict__.setdefault("_casebook_postings", {})
@@ -131,16 +154,25 @@ def top_documents(searcher: Searcher, terms: list[tuple[str, str, float]], match
     return _best(candidates, scores[candidates], limit)
 
 
-def similar_documents(searcher: Searcher, terms: list[tuple[str, str, float]], live: set[int], exclude: int,
+def similar_documents(searcher: Searcher, terms: list[tuple[str, str, float]], live: np.ndarray, exclude: int,
                       limit: int) -> list[int]:
-    """The `limit` live documents that score highest on these terms (any at all), `exclude` left out."""
+    """The `limit` live documents (`live`: a mask) that score highest on these terms, `exclude` left out."""
     if limit <= 0 or not terms:
         return []
     scores = _scores(searcher, terms)
     scores[exclude] = 0
-    candidates = np.flatnonzero(scores > 0)
-    candidates = candidates[np.fromiter((int(d) in live for d in candidates), dtype=bool, count=len(candidates))]
+    candidates = np.flatnonzero((scores > 0) & live)
     return _best(candidates, scores[candidates], limit)
+
+
+def live_mask(searcher: Searcher) -> np.ndarray:
+    """True for every document not deleted, once per searcher."""
+    mask = searcher.__dict__.get("_casebook_live")
+    if mask is None:
+        mask = np.zeros(searcher.doc_count_all(), dtype=bool)
+        mask[np.fromiter(searcher.reader().all_doc_ids(), dtype=np.int64)] = True
+        searcher._casebook_live = mask
+    return mask
 
 
 def newest_documents(searcher: Searcher, matched: set[int], limit: int) -> list[int]:

@@ -1,10 +1,12 @@
 """Fields, analyzers and weights of both indexes."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
-from whoosh import fields
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh import fields, formats
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
@@ -14,6 +16,11 @@ LANGUAGES = ("nl", "en")
 TEXT_WEIGHTS = {"title": 5.0, "summary": 3.0, "lessons": 2.0, "all": 1.0}
 FACETS = ("theme", "city", "country", "lesson", "language", "status")
 _STEMMER_LANG = {"nl": "dutch", "en": "english"}
+# Raised whenever the fields or their analysis change: an index of another format is rebuilt.
+INDEX_FORMAT = 2
+# The most frequent words of a case's own text, kept with it for "related cases".
+KEY_CANDIDATES = 60
+PAIR_SEPARATOR = " "
 
 
 def folding_analyzer():
@@ -25,6 +32,42 @@ def language_analyzer(lang: str):
     fold = folding_analyzer()
     stop = frozenset(t.text for word in stopwords_for_language(lang) for t in fold(word))
     return folding_analyzer() | StopFilter(stoplist=stop, minsize=1) | StemFilter(lang=_STEMMER_LANG[lang])
+
+
+class WordPairs(Filter):
+    """Each two neighbouring words as one term (`water square`): a two-word phrase is then a
+    single posting list, and a longer one is checked only where all its pairs occur."""
+
+    def __call__(self, tokens):
+        previous = None
+        for token in tokens:
+            if token.stopped:
+                continue
+            text = token.text
+            if previous is not None:
+                token.text = previous + PAIR_SEPARATOR + text
+                yield token
+            previous = text
+
+
+def pairs_analyzer(lang: str):
+    return language_analyzer(lang) | WordPairs()
+
+
+def word_pairs(tokens: list[str]) -> list[str]:
+    """The pair terms of analysed query words, as WordPairs indexed them."""
+    return [a + PAIR_SEPARATOR + b for a, b in zip(tokens, tokens[1:])]
+
+
+@cache
+def _key_analyzer(lang: str):
+    return language_analyzer(lang)
+
+
+def key_counts(lang: str, text: str) -> list[tuple[str, int]]:
+    """The case's most frequent analysed words with their counts (ties in word order)."""
+    counts = Counter(t.text for t in _key_analyzer(lang)(text, mode="index"))
+    return counts.most_common(KEY_CANDIDATES)
 
 
 def text_fields() -> list[str]:
@@ -39,16 +82,20 @@ def build_schema() -> fields.Schema:
                           field_boost=TEXT_WEIGHTS[name.rsplit("_", 1)[0]])
         for name in text_fields()
     }
+    # Existence only: a pair's documents are all a phrase needs, and they cost the least room.
+    pairs = {f"pairs_{lang}": fields.FieldType(formats.Existence(), pairs_analyzer(lang)) for lang in LANGUAGES}
     facets = {name: fields.KEYWORD(commas=True, lowercase=False, scorable=False, stored=name == "language")
               for name in FACETS}
     return fields.Schema(
         slug=fields.ID(stored=True, unique=True),
         fingerprint=fields.STORED(),
         excerpt=fields.STORED(),
+        key_terms=fields.STORED(),
         # Unstemmed words of the case, the vocabulary "did you mean" draws from.
         spelling=fields.TEXT(analyzer=folding_analyzer(), phrase=False, stored=False),
         published=fields.NUMERIC(int, bits=64, sortable=True),
         **text,
+        **pairs,
         **facets,
     )
 
@@ -77,8 +124,11 @@ class IndexDocument:
             f"title_{self.language}": self.title,
             f"summary_{self.language}": self.summary,
             f"lessons_{self.language}": self.lessons,
-            f"all_{self.language}": "\n".join([self.title, self.summary, self.lessons, self.places, self.body]),
         }
+        doc[f"all_{self.language}"] = doc[f"pairs_{self.language}"] = "\n".join(
+            [self.title, self.summary, self.lessons, self.places, self.body])
+        # Lessons left out: they differ between the indexes, and "related" reads the story.
+        doc["key_terms"] = key_counts(self.language, "\n".join([self.title, self.summary, self.body]))
         for name in FACETS:
             values = self.facets.get(name) or []
             if values:

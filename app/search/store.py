@@ -27,7 +27,7 @@ from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import LockError, SegmentWriter
 
-from .schema import IndexDocument, build_schema
+from .schema import INDEX_FORMAT, IndexDocument, build_schema
 
 INDEX_NAMES = ("public", "members")
 MAX_SEGMENTS = 16  # more, and a background merge starts: many segments slow every search
@@ -37,6 +37,7 @@ MERGE_BATCH = 4
 LOCK_WAIT_SECONDS = 5.0
 CURRENT = "current"
 COMPLETE = "complete"  # written into a generation once it is whole; a folder without it is a build in progress
+FORMAT = "format"  # the schema.INDEX_FORMAT a generation was built with (none: format 1)
 REBUILD_LOCK = ".rebuild.lock"
 # Forking a process that runs other threads can copy a lock some thread held: build in parallel only alone.
 PARALLEL_FROM_DOCS = 400
@@ -63,10 +64,13 @@ class IndexWriter:
         self._writers = writers
 
     def put(self, name: str, document: IndexDocument | None, slug: str) -> None:
+        writer = self._writers[name]
         if document is None:
-            self._writers[name].delete_by_term("slug", slug)
+            writer.delete_by_term("slug", slug)
         else:
-            self._writers[name].update_document(**document.whoosh_fields())
+            # An index of an older format (until its rebuild) takes the fields it knows.
+            known = writer.schema.names()
+            writer.update_document(**{k: v for k, v in document.whoosh_fields().items() if k in known})
 
 
 class IndexStore:
@@ -85,6 +89,14 @@ class IndexStore:
 
     def exists(self) -> bool:
         return self.current_dir() is not None
+
+    @staticmethod
+    def is_outdated(generation: Path) -> bool:
+        """Built by a version of Casebook whose fields or analysis differ from ours."""
+        try:
+            return int((generation / FORMAT).read_text()) != INDEX_FORMAT
+        except (OSError, ValueError):
+            return True
 
     def _require(self) -> Path:
         current = self.current_dir()
@@ -194,6 +206,7 @@ class IndexStore:
                 _assemble(generation / name, [parts / job.name for job in jobs if name in job.indexes])
                 self._remember(generation, name, last_change)
             shutil.rmtree(parts)  # the indexes hold hard links to every file they need
+            (generation / FORMAT).write_text(str(INDEX_FORMAT))
             (generation / COMPLETE).write_text(str(last_change))
             self._swap(generation)
         return generation

@@ -84,10 +84,8 @@ def cases_by_slug(audience: Audience, slugs: list[str]) -> list[Case]:
 
 
 def related_cases(audience: Audience, case: Case) -> list[Case]:
-    text = " ".join([case.title, case.summary, case.body])
     try:
-        slugs = indexing.engine().related(audience.index_name, case.slug, case.language, text, case.themes,
-                                          RELATED_LIMIT)
+        slugs = indexing.engine().related(audience.index_name, case.slug, case.language, case.themes, RELATED_LIMIT)
     except SearchUnavailable:
         return []  # the case page goes on without them while the index heals
     return cases_by_slug(audience, slugs)

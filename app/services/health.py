@@ -47,7 +47,7 @@ def report() -> HealthReport:
     engine = indexing.engine()
     position = engine.position()
     out.generation, out.applied = position.generation, position.applied
-    out.index = position.generation is not None and not engine.needs_rebuild()
+    out.index = engine.can_serve()
     status = follower(current_app).status
     out.follower = {"running": status.running, "error": status.error, "rebuilds": status.rebuilds,
                     "seconds_since_step": round(time.time() - status.last_step_at, 1) if status.last_step_at else None}

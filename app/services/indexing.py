@@ -169,7 +169,7 @@ def check(heal: bool = True) -> IndexReport:
     """Compare every index with the database; rewrite whatever differs."""
     report = IndexReport()
     index = engine()
-    if not index.exists():
+    if index.needs_rebuild():
         if heal:
             rebuild()
         return report
