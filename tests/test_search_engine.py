@@ -50,6 +50,19 @@ def test_newest_sort_uses_publication_time(tmp_path):
     assert [h.slug for h in search(store, "solar", newest=True).hits] == ["new", "mid", "old"]
 
 
+def test_newest_sort_and_facets_agree_across_segments_after_changes(tmp_path):
+    store = build(tmp_path, [doc("old", "Solar old", "solar", 1), doc("mid", "Solar mid", "solar", 2)])
+    # Each change leaves a segment; the replaced and the removed versions stay in older ones.
+    assert store.apply({"new": {"public": doc("new", "Solar new", "solar", 3)}}, 1)
+    moved = doc("mid", "Solar mid", "solar", 2)
+    moved.facets = {"theme": ["nature"], "city": ["Oss"]}
+    assert store.apply({"mid": {"public": moved}, "old": {"public": None}}, 2)
+    hits = search(store, "solar", newest=True)
+    assert [h.slug for h in hits.hits] == ["new", "mid"] and hits.total == 2
+    assert hits.facets["city"] == [("Oss", 1), ("Utrecht", 1)]
+    assert [h.slug for h in store.query("public", Query(text="solar", filters={"city": ["utrecht"]})).hits] == ["new"]
+
+
 def test_snippet_marks_stemmed_matches_and_escapes_the_rest():
     text = "Residents <b>loved</b> the water squares; " + "filler words " * 40 + "and the square stayed dry."
     snippet = highlight_window(text, language_analyzer("en"), {"squar"}, 120)

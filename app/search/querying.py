@@ -37,21 +37,30 @@ class Hits:
 @dataclass
 class _FacetCache:
     live: set[int]
-    values: dict[str, dict[str, set[int]]] = field(default_factory=dict)
+    # facet -> value -> the live documents holding it (values no live document holds are left out)
+    arrays: dict[str, dict[str, np.ndarray]]
+    sets: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     matrices: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
 
+    def docs(self, name: str, value: str) -> set[int]:
+        """As a set, made when a filter first asks for it."""
+        key = (name, value)
+        if key not in self.sets:
+            self.sets[key] = set(self.arrays[name][value].tolist())
+        return self.sets[key]
 
-# Facet doc sets per segment, kept across searchers: after a publish only the new, small
-# segment is read; the big ones are reused (deletions are applied through `live`).
-_SEGMENT_FACETS: dict[str, dict[str, dict[str, list[int]]]] = {}
+
+# Facet documents per segment, kept across searchers: after a publish only the new, small
+# segment is read; the big ones are reused (deletions are applied through the live mask).
+_SEGMENT_FACETS: dict[str, dict[str, dict[str, np.ndarray]]] = {}
 
 
-def _segment_facets(reader) -> dict[str, dict[str, list[int]]]:
+def _segment_facets(reader) -> dict[str, dict[str, np.ndarray]]:
     key = reader.segment().segment_id()  # random and unique: segments are never rewritten
     if key not in _SEGMENT_FACETS:
         if len(_SEGMENT_FACETS) > 256:  # merged-away segments: forget them now and then
             _SEGMENT_FACETS.clear()
-        facets: dict[str, dict[str, list[int]]] = {}
+        facets: dict[str, dict[str, np.ndarray]] = {}
         fields = set(reader.indexed_field_names())
         for name in FACETS:
             values = facets[name] = {}
@@ -60,24 +69,34 @@ def _segment_facets(reader) -> dict[str, dict[str, list[int]]]:
             for term in reader.lexicon(name):
                 matcher = reader.postings(name, term)
                 matcher = getattr(matcher, "child", matcher)  # all postings; deletions come later
-                values[term.decode("utf-8") if isinstance(term, bytes) else term] = list(matcher.all_ids())
+                value = term.decode("utf-8") if isinstance(term, bytes) else term
+                values[value] = np.fromiter(matcher.all_ids(), dtype=np.int64)
         _SEGMENT_FACETS[key] = facets
     return _SEGMENT_FACETS[key]
 
 
 def _facet_cache(searcher: Searcher) -> _FacetCache:
-    """Doc sets of every facet value, computed once per searcher generation, not per search."""
+    """Documents of every facet value, gathered once per searcher (a new one comes with each
+    change) from the segments' cached arrays, so a change costs array work, not Python loops."""
     cache = getattr(searcher, "_casebook_facets", None)
     if cache is None:
-        cache = _FacetCache(live=set(searcher.reader().all_doc_ids()))
-        merged: dict[str, dict[str, set[int]]] = {name: {} for name in FACETS}
+        live = ranking.live_mask(searcher)
+        chunks: dict[str, dict[str, list[np.ndarray]]] = {name: {} for name in FACETS}
         for leaf, offset in searcher.leaf_searchers():
             if leaf.reader().segment() is None:
                 continue  # an index with no documents at all
             for name, values in _segment_facets(leaf.reader()).items():
                 for value, ids in values.items():
-                    merged[name].setdefault(value, set()).update(i + offset for i in ids)
-        cache.values = {name: {v: docs & cache.live for v, docs in values.items()} for name, values in merged.items()}
+                    chunks[name].setdefault(value, []).append(ids + offset)
+        arrays: dict[str, dict[str, np.ndarray]] = {}
+        for name, by_value in chunks.items():
+            arrays[name] = {}
+            for value, parts in by_value.items():
+                docs = np.concatenate(parts) if len(parts) > 1 else parts[0]
+                docs = docs[live[docs]]
+                if len(docs):
+                    arrays[name][value] = docs
+        cache = _FacetCache(live=set(np.flatnonzero(live).tolist()), arrays=arrays)
         searcher._casebook_facets = cache
     return cache
 
@@ -187,10 +206,11 @@ def resolve_filters(searcher: Searcher, filters: dict[str, list[str]]) -> set[in
     cache = _facet_cache(searcher)
     allowed: set[int] | None = None
     for name, wanted in filters.items():
-        known = cache.values.get(name, {})
-        lower = {v.lower(): docs for v, docs in known.items()}
+        known = cache.arrays.get(name, {})
+        lower = {v.lower(): v for v in known}
         for value in wanted:
-            docs = known.get(value) or lower.get(value.strip().lower(), set())
+            found = value if value in known else lower.get(value.strip().lower())
+            docs = cache.docs(name, found) if found is not None else set()
             allowed = docs if allowed is None else allowed & docs
     return allowed
 
@@ -199,11 +219,10 @@ def _facet_matrix(searcher: Searcher, name: str) -> tuple[list[str], np.ndarray]
     """One facet as a (values x documents) table of booleans: counting is then one array operation."""
     cache = _facet_cache(searcher)
     if name not in cache.matrices:
-        values = list(cache.values[name])
+        values = list(cache.arrays[name])
         matrix = np.zeros((len(values), searcher.doc_count_all()), dtype=bool)
         for row, value in enumerate(values):
-            docs = cache.values[name][value]
-            matrix[row, np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+            matrix[row, cache.arrays[name][value]] = True
         cache.matrices[name] = (values, matrix)
     return cache.matrices[name]
 

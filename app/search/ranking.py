@@ -166,22 +166,48 @@ def similar_documents(searcher: Searcher, terms: list[tuple[str, str, float]], l
 
 
 def live_mask(searcher: Searcher) -> np.ndarray:
-    """True for every document not deleted, once per searcher."""
+    """True for every document not deleted, once per searcher (from each segment's deletions)."""
     mask = searcher.__dict__.get("_casebook_live")
     if mask is None:
-        mask = np.zeros(searcher.doc_count_all(), dtype=bool)
-        mask[np.fromiter(searcher.reader().all_doc_ids(), dtype=np.int64)] = True
+        mask = np.ones(searcher.doc_count_all(), dtype=bool)
+        for leaf, offset in searcher.leaf_searchers():
+            segment = leaf.reader().segment()
+            if segment is not None and segment.has_deletions():
+                deleted = np.fromiter(segment.deleted_docs(), dtype=np.int64)
+                mask[deleted + offset] = False
         searcher._casebook_live = mask
     return mask
 
 
-def newest_documents(searcher: Searcher, matched: set[int], limit: int) -> list[int]:
-    """The `limit` most recently published of the matched documents."""
+# Publication times per segment, like the postings: a new searcher reads only new segments'.
+_SEGMENT_PUBLISHED: dict[str, np.ndarray] = {}
+
+
+def _published(searcher: Searcher) -> np.ndarray:
     published = searcher.__dict__.get("_casebook_published")
     if published is None:
-        column = searcher.reader().column_reader("published", translate=True)
-        published = np.fromiter((v or 0 for v in column), dtype=np.int64, count=searcher.doc_count_all())
+        parts = []
+        for leaf, _offset in searcher.leaf_searchers():
+            reader = leaf.reader()
+            segment = reader.segment()
+            key = segment.segment_id() if segment is not None else ""
+            column = _SEGMENT_PUBLISHED.get(key)
+            if column is None:
+                values = reader.column_reader("published", translate=True)
+                column = np.fromiter((v or 0 for v in values), dtype=np.int64, count=reader.doc_count_all())
+                if segment is not None:
+                    if len(_SEGMENT_PUBLISHED) > 256:
+                        _SEGMENT_PUBLISHED.clear()
+                    _SEGMENT_PUBLISHED[key] = column
+            parts.append(column)
+        published = np.concatenate(parts) if parts else np.zeros(0, np.int64)
         searcher._casebook_published = published
+    return published
+
+
+def newest_documents(searcher: Searcher, matched: set[int], limit: int) -> list[int]:
+    """The `limit` most recently published of the matched documents."""
+    published = _published(searcher)
     if not matched or limit <= 0:
         return []
     candidates = np.fromiter(matched, dtype=np.int64, count=len(matched))
