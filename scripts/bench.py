@@ -158,12 +158,27 @@ def connect_each_worker(server, attempts: int = 60) -> list[Connection]:
     raise RuntimeError(f"could not reach every worker of {pids} in {attempts} connections")
 
 
+def wait_until_warm(conns: list[Connection], timeout: float = 120.0) -> None:
+    """Until every worker says it has read its index's longest posting lists (as a server that
+    has been running a while has): timing a worker still busy warming would time the warming."""
+    deadline = time.monotonic() + timeout
+    waiting = list(conns)
+    while waiting and time.monotonic() < deadline:
+        time.sleep(0.2)
+        # Every connection asked each round: an idle one would be closed after gunicorn's keepalive.
+        waiting = [conn for conn in waiting if not json.loads(conn.get("/healthz")[1]).get("follower", {}).get("warm")]
+        for conn in conns:
+            if conn not in waiting:
+                conn.get("/healthz")
+
+
 def time_pages(server, paths: dict[str, list[str]], warmup: int) -> tuple[dict[str, list[float]], list[str]]:
     """Each path once, page types interleaved, spread over the workers; the first WARMUP of each
     type go to every worker untimed (a running worker has its searchers and caches warm)."""
     conns = connect_each_worker(server)
     errors: list[str] = []
     try:
+        wait_until_warm(conns)
         for kind_paths in paths.values():
             for path in kind_paths[:warmup]:
                 for conn in conns:
@@ -196,6 +211,11 @@ def change_propagation(writer, readers, slug: str, changes: int) -> tuple[list[f
     assert "---\n\n" in template, template[:300]
     run = uuid.uuid4().hex[:6]
     timings, errors, pause = [], [], random.Random(changes)
+    for server in {id(writer): writer, id(readers): readers}.values():  # just started: let them warm up first
+        conns = connect_each_worker(server)
+        wait_until_warm(conns)
+        for conn in conns:
+            conn.close()
     for i in range(changes):
         marker = f"zqx{run}n{i}k"  # a word no case has: no hit until the change arrives
         conns = connect_each_worker(readers)

@@ -161,3 +161,25 @@ def test_a_rebuild_shares_segments_yet_each_index_keeps_its_own_deletions(app, c
         assert set(indexing.engine().fingerprints("members")) == {"shared", "mixed", "closed"}
     assert search_total(client, "heronmarker") == 1
     assert "match the database" in runner.invoke(args=["check-index"]).output
+
+
+def test_following_the_change_log_never_waits_for_the_warm_up(app, monkeypatch):
+    import threading
+    import time
+    release, warm_ups, applied = threading.Event(), [], []
+    with app.app_context():
+        engine = indexing.engine()
+        monkeypatch.setattr(engine, "wants_warming", lambda: True)
+        monkeypatch.setattr(engine, "warm", lambda: warm_ups.append(1) or release.wait(10))
+        monkeypatch.setattr(indexing, "apply_pending", lambda wait=None: applied.append(1) or 0)
+        steps = follower(app)
+        started = time.monotonic()
+        for _ in range(3):
+            steps.step()  # the warm-up hangs on its own thread; each step still applies the log
+        assert time.monotonic() - started < 5
+        assert len(applied) == 3 and len(warm_ups) == 1 and steps.status.warm is False
+        release.set()
+        steps._warmer.join(5)
+        monkeypatch.setattr(engine, "wants_warming", lambda: False)
+        steps.step()
+        assert steps.status.warm is True

@@ -177,3 +177,36 @@ def test_postings_read_a_block_at_a_time_equal_postings_read_one_by_one(tmp_path
     assert block_ids == [d for d, _w in reference] == plain_ids[0].tolist()
     assert block_tfs == [w for _d, w in reference] == plain_tfs[0].tolist()
     assert len(block_ids) == 300 and set(block_tfs) == {1.0, 2.0, 3.0, 4.0}
+
+
+def test_warming_reads_the_longest_posting_lists_once_and_changes_no_answer(tmp_path, monkeypatch):
+    from app.search import ranking
+    monkeypatch.setattr(ranking, "WARM_FROM_DOCS", 50)
+    monkeypatch.setattr(ranking, "_SEGMENT_POSTINGS", ranking.OrderedDict())
+    monkeypatch.setattr(ranking, "_segment_bytes", 0)
+    docs = [doc(f"d{i}", f"Case {i}", "heat " * (1 + i % 3) + ("rare" if i == 7 else "pump"), i) for i in range(120)]
+    engine = build(tmp_path, docs)
+    cold = [(h.slug, h.snippet) for h in search(engine, "heat pump").hits]
+    assert engine.warm() is False  # read the big segment's lists
+    cached = {(field, token) for (_segment, field, token) in ranking._SEGMENT_POSTINGS}
+    assert ("all_en", "heat") in cached and ("all_en", "pump") in cached
+    assert engine.warm() is True  # nothing new: no work
+    fresh = SearchEngine(tmp_path)  # a new searcher over the warmed segment
+    assert [(h.slug, h.snippet) for h in search(fresh, "heat pump").hits] == cold
+    assert search(fresh, "rare").total == 1
+
+
+def test_the_postings_cache_drops_the_least_recently_used_lists_first(tmp_path, monkeypatch):
+    from app.search import ranking
+    monkeypatch.setattr(ranking, "_SEGMENT_POSTINGS", ranking.OrderedDict())
+    monkeypatch.setattr(ranking, "_segment_bytes", 0)
+    engine = build(tmp_path, [doc(f"d{i}", "Title", f"alpha beta gamma word{i}", i) for i in range(100)])
+    with engine._reading("public") as searcher:
+        reader = searcher.leaf_searchers()[0][0].reader()
+        size = sum(a.nbytes for a in ranking._segment_postings(reader, "all_en", "alpha"))
+        monkeypatch.setattr(ranking, "SEGMENT_CACHE_BYTES", 2 * size)
+        ranking._segment_postings(reader, "all_en", "beta")
+        ranking._segment_postings(reader, "all_en", "alpha")  # used again: now the most recent
+        ranking._segment_postings(reader, "all_en", "gamma")
+    assert [token for (_s, _f, token) in ranking._SEGMENT_POSTINGS] == ["alpha", "gamma"]
+    assert ranking._segment_bytes == 2 * size

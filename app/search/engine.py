@@ -9,6 +9,7 @@ Searchers are reopened when the index generation or its segments move.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +18,9 @@ from typing import Literal
 
 from whoosh.searching import Searcher
 
-from . import querying, syntax, thesaurus
+from . import querying, ranking, syntax, thesaurus
 from .querying import Hits
-from .schema import IndexDocument
+from .schema import IndexDocument, text_fields
 from .store import INDEX_NAMES, IndexMissing, IndexStore, SegmentJob
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class SearchEngine:
         self._searchers: dict[str, tuple[Path, Searcher]] = {}
         self._damaged_generation: Path | None = None
         self._checked_format: Path | None = None
+        self._warmed: tuple | None = None
 
     # --- the change log position ---------------------------------------------------------
     def exists(self) -> bool:
@@ -124,6 +126,37 @@ class SearchEngine:
                       type(error).__name__, str(error)[:200])
             return False
         return True
+
+    def _segments_signature(self) -> tuple | None:
+        """What the index folders hold now (their tables of contents): changes with every commit."""
+        current = self.store.current_dir()
+        if current is None:
+            return None
+        return (current, *(tuple(sorted(f for f in os.listdir(current / n) if f.endswith(".toc"))) for n in INDEX_NAMES))
+
+    def wants_warming(self) -> bool:
+        """True when segments may have arrived since the last warm-up (a start, a change, a rebuild)."""
+        return not self.needs_rebuild() and self._segments_signature() != self._warmed
+
+    def warm(self) -> bool:
+        """Read the longest posting lists of index segments new to this process (after a start,
+        a rebuild or a merge) before searches need them. True when all were read already.
+
+        Runs on its own searchers, without the search lock: searches go on meanwhile.
+        """
+        signature = self._segments_signature()
+        if signature is None or self.needs_rebuild():
+            return True
+        current = signature[0]
+        searchers = [self.store.open_searcher(current, name) for name in INDEX_NAMES]
+        try:
+            readers = [leaf.reader() for searcher in searchers for leaf, _offset in searcher.leaf_searchers()]
+            done = ranking.warm(readers, text_fields())
+        finally:
+            for searcher in searchers:
+                searcher.close()
+        self._warmed = signature
+        return done
 
     def maintain(self) -> bool:
         """Merge the small segments single changes leave behind, when there are many (False: busy)."""

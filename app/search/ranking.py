@@ -12,6 +12,8 @@ skipping lengths keeps a fresh searcher cheap right after a publish.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +44,7 @@ def _read_leaf(matcher, offset: int, ids: list, tfs: list) -> None:
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_weights()
-            ids.append(np.asarray(matcher._ids, dtype=np.int64) + offset)
+            ids.append(np.asarray(matcher._ids, dtype=np.int32) + offset)
             tfs.append(np.asarray(matcher._weights, dtype=np.float32))
             matcher._next_block()
     else:
@@ -51,38 +53,83 @@ def _read_leaf(matcher, offset: int, ids: list, tfs: list) -> None:
             block_ids.append(matcher.id() + offset)
             block_tfs.append(matcher.weight())
             matcher.next()
-        ids.append(np.asarray(block_ids, dtype=np.int64))
+        ids.append(np.asarray(block_ids, dtype=np.int32))
         tfs.append(np.asarray(block_tfs, dtype=np.float32))
 
 
 # Postings per segment, kept across searchers like the facet doc sets: after a publish only the
-# new, small segment is read again (replaced documents drop out through the live set).
-_SEGMENT_POSTINGS: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
-SEGMENT_CACHE_BYTES = 64 * 1024 * 1024
+# new, small segment is read again (replaced documents drop out through the live set). Least
+# recently used go first when the cache is full; threads of a worker share it.
+_SEGMENT_POSTINGS: OrderedDict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+SEGMENT_CACHE_BYTES = 96 * 1024 * 1024
 _segment_bytes = 0
+_cache_lock = threading.Lock()
 
 
 def _segment_postings(reader, field_name: str, token: str) -> tuple[np.ndarray, np.ndarray]:
     global _segment_bytes
     segment = reader.segment()
     key = (segment.segment_id() if segment is not None else "", field_name, token)
-    found = _SEGMENT_POSTINGS.get(key)
-    if found is None:
-        ids: list = []
-        tfs: list = []
-        try:
-            _read_leaf(reader.postings(field_name, token), 0, ids, tfs)
-        except TermNotFound:
-            pass
-        found = (np.concatenate(ids) if ids else np.zeros(0, np.int64),
-                 np.concatenate(tfs) if tfs else np.zeros(0, np.float32))
-        if _segment_bytes >= SEGMENT_CACHE_BYTES:
-            _SEGMENT_POSTINGS.clear()  # crude, but merged-away segments must not pile up
-            _segment_bytes = 0
-        if segment is not None:
-            _SEGMENT_POSTINGS[key] = found
-            _segment_bytes += found[0].nbytes + found[1].nbytes
+    with _cache_lock:
+        found = _SEGMENT_POSTINGS.get(key)
+        if found is not None:
+            _SEGMENT_POSTINGS.move_to_end(key)
+            return found
+    ids: list = []
+    tfs: list = []
+    try:
+        _read_leaf(reader.postings(field_name, token), 0, ids, tfs)
+    except TermNotFound:
+        pass
+    found = (np.concatenate(ids) if ids else np.zeros(0, np.int32),
+             np.concatenate(tfs) if tfs else np.zeros(0, np.float32))
+    if segment is not None:
+        with _cache_lock:
+            if key not in _SEGMENT_POSTINGS:
+                _SEGMENT_POSTINGS[key] = found
+                _segment_bytes += found[0].nbytes + found[1].nbytes
+            while _segment_bytes > SEGMENT_CACHE_BYTES and len(_SEGMENT_POSTINGS) > 1:
+                _old_key, (old_ids, old_tfs) = _SEGMENT_POSTINGS.popitem(last=False)
+                _segment_bytes -= old_ids.nbytes + old_tfs.nbytes
     return found
+
+
+# A worker reads the posting lists of the words most cases hold before searches ask for them:
+# those are the longest to read. Up to this share of the cache; the rest is for what searches bring.
+WARM_SHARE = 0.75
+WARM_FROM_DOCS = 500  # smaller segments (single changes) are cheap to read when asked
+_WARMED: set[str] = set()
+BYTES_PER_POSTING = 8  # an int32 document number and a float32 frequency
+
+
+def warm(readers: list, field_names: list[str]) -> bool:
+    """Read the longest posting lists of segments this process has not warmed yet, longest
+    first, within the budget. True when there was nothing left to do."""
+    work = []
+    for reader in readers:
+        segment = reader.segment()
+        if segment is None or segment.segment_id() in _WARMED:
+            continue
+        if len(_WARMED) > 4096:
+            _WARMED.clear()  # merged-away segments
+        _WARMED.add(segment.segment_id())
+        if reader.doc_count_all() < WARM_FROM_DOCS:
+            continue
+        indexed = set(reader.indexed_field_names())
+        for field_name in field_names:
+            if field_name in indexed:
+                work += [(info.doc_frequency(), field_name, text, reader)
+                         for text, info in reader.iter_prefix(field_name, "")]
+    if not work:
+        return True
+    work.sort(key=lambda item: -item[0])
+    budget = SEGMENT_CACHE_BYTES * WARM_SHARE
+    for df, field_name, text, reader in work:
+        budget -= df * BYTES_PER_POSTING
+        if budget < 0:
+            break
+        _segment_postings(reader, field_name, text.decode("utf-8") if isinstance(text, bytes) else text)
+    return False
 
 
 # Document frequencies per segment, like the postings: a case page asks for dozens of them.
@@ -118,7 +165,7 @@ def postings(searcher: Searcher, field_name: str, token: str) -> Postings:
         parts = [(_segment_postings(leaf.reader(), field_name, token), offset)
                  for leaf, offset in searcher.leaf_searchers()]
         cache[key] = Postings(ids=np.concatenate([ids + offset for (ids, _), offset in parts])
-                              if parts else np.zeros(0, np.int64),
+                              if parts else np.zeros(0, np.int32),
                               tfs=np.concatenate([tfs for (_, tfs), _ in parts]) if parts else np.zeros(0, np.float32))
     return cache[key]
 

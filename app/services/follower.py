@@ -1,8 +1,9 @@
 """Each node follows the change log on its own: no request is needed for a change to arrive.
 
-A light thread in every worker process: every half second it applies the change-log rows its
+A light thread in every worker process: four times a second it applies the change-log rows its
 index has not seen (one cheap query when there are none), builds a new index when the index
-is missing or was found damaged, and merges the small segments single changes leave behind.
+is missing or was found damaged, merges the small segments single changes leave behind, and
+reads the longest posting lists of segments new to the process before searches need them.
 Workers of one node share an index folder; its writer lock lets one apply while the others
 skip their turn. A node that was down catches up on its first step.
 """
@@ -29,6 +30,7 @@ class FollowerStatus:
     last_step_at: float | None = None  # time.time() of the last completed step
     error: str | None = None  # the last step's failure, None when it went well
     rebuilds: int = 0
+    warm: bool = False  # the longest posting lists of the current index are read (see SearchEngine.warm)
 
 
 class Follower:
@@ -37,6 +39,7 @@ class Follower:
         self.status = FollowerStatus()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._warmer: threading.Thread | None = None
         self._last_rebuild = 0.0
         self._last_logged: tuple[str, float] = ("", 0.0)
 
@@ -90,6 +93,26 @@ class Follower:
             engine.verify()  # damaged files: the next round rebuilds; a full disk: the next round retries
             raise
         engine.maintain()
+        self._warm_in_background(engine)
+
+    def _warm_in_background(self, engine) -> None:
+        """Warming takes seconds on a big index: on a thread of its own, so that following the
+        change log never waits for it."""
+        if self._warmer is not None and self._warmer.is_alive():
+            return
+        if not engine.wants_warming():
+            self.status.warm = True
+            return
+        self.status.warm = False
+        self._warmer = threading.Thread(target=self._warm, args=(engine,), name="casebook-warmer", daemon=True)
+        self._warmer.start()
+
+    @staticmethod
+    def _warm(engine) -> None:
+        try:
+            engine.warm()
+        except Exception as error:  # a rebuild swapped the folder away meanwhile: the next round warms again
+            log.info("warming the search index stopped: %s: %s", type(error).__name__, str(error)[:200])
 
     def _failed(self, error: Exception) -> None:
         message = f"{type(error).__name__}: {str(error).strip().splitlines()[0][:300] if str(error).strip() else ''}"

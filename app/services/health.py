@@ -49,7 +49,7 @@ def report() -> HealthReport:
     out.generation, out.applied = position.generation, position.applied
     out.index = engine.can_serve()
     status = follower(current_app).status
-    out.follower = {"running": status.running, "error": status.error, "rebuilds": status.rebuilds,
+    out.follower = {"running": status.running, "error": status.error, "rebuilds": status.rebuilds, "warm": status.warm,
                     "seconds_since_step": round(time.time() - status.last_step_at, 1) if status.last_step_at else None}
     problem = db.schema().check()
     if problem:
