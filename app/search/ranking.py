@@ -21,7 +21,7 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 K1 = 1.2
-CACHE_SIZE = 4096
+CACHE_SIZE = 512  # terms per searcher, their sets of documents included: a few MB
 
 
 @dataclass
