@@ -102,6 +102,13 @@ def reindex() -> None:
 def check_index(no_heal: bool) -> None:
     """Compare the search indexes with the database and repair any drift."""
     report = indexing.check(heal=not no_heal)
+    if report.rebuilt:
+        if no_heal:
+            click.echo("The search index is missing, damaged or of an older format: "
+                       "run `flask --app app check-index` or `flask --app app reindex` to build it.")
+            sys.exit(1)
+        click.echo("Built a new search index (there was none, or it was damaged or of an older format).")
+        return
     if report.pending:
         click.echo(f"Applied {report.pending} pending change(s) from the change log.")
     for kind in ("missing", "extra", "stale"):

@@ -170,6 +170,9 @@ def wait_until_warm(conns: list[Connection], timeout: float = 120.0) -> None:
         for conn in conns:
             if conn not in waiting:
                 conn.get("/healthz")
+    if waiting:
+        print(f"note: worker(s) {[c.worker for c in waiting]} still warming up after {timeout:.0f} s; "
+              "their first timings include it", file=sys.stderr)
 
 
 def time_pages(server, paths: dict[str, list[str]], warmup: int) -> tuple[dict[str, list[float]], list[str]]:

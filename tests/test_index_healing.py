@@ -110,22 +110,53 @@ def test_a_missing_index_is_rebuilt_at_start(app, add_case):
     assert search_total(restarted.test_client(), "walrusmarker") == 1
 
 
-def test_an_index_of_an_older_format_is_rebuilt_by_the_follower_and_by_check_index(app, runner, add_case):
+def test_an_index_of_an_older_format_keeps_taking_changes_while_the_new_one_is_built(app, add_case, monkeypatch):
+    import threading
+
     from app.search import store
     from app.search.schema import INDEX_FORMAT
     add_case(slug="kept", title="Kept through the upgrade walrusmarker")
+    release, real_rebuild, real_apply = threading.Event(), indexing.rebuild, indexing.apply_pending
+    monkeypatch.setattr(indexing, "rebuild", lambda **kw: release.wait(30) and real_rebuild(**kw))
+    steps = follower(app)
     with app.app_context():
-        first = indexing.engine().store.current_dir()
-        (first / store.FORMAT).write_text(str(INDEX_FORMAT - 1))
-        assert indexing.engine().needs_rebuild()
-        follower(app).step()
-        second = indexing.engine().store.current_dir()
-        assert second != first and (second / store.FORMAT).read_text() == str(INDEX_FORMAT)
-        (second / store.FORMAT).unlink()
-    assert runner.invoke(args=["check-index"]).exit_code == 0
+        old = indexing.engine().store.current_dir()
+        (old / store.FORMAT).write_text(str(INDEX_FORMAT - 1))
+        steps.step()  # starts building the new index on a thread of its own
+        assert steps._rebuilder is not None and steps._rebuilder.is_alive()
+    # A change committed meanwhile whose own index update did not happen: the follower's to apply.
+    monkeypatch.setattr(indexing, "apply_pending", lambda wait=None: 0)
+    add_case(slug="during", title="Published during the rebuild otterwisemarker")
+    monkeypatch.setattr(indexing, "apply_pending", real_apply)
+    assert search_total(app.test_client(), "otterwisemarker") == 0
     with app.app_context():
-        third = indexing.engine().store.current_dir()
-        assert third not in (first, second) and not indexing.engine().needs_rebuild()
+        steps.step()
+        assert indexing.engine().store.current_dir() == old  # still the old index, now with the change
+    assert search_total(app.test_client(), "otterwisemarker") == 1
+    release.set()
+    steps._rebuilder.join(30)
+    with app.app_context():
+        new = indexing.engine().store.current_dir()
+        assert new != old and (new / store.FORMAT).read_text() == str(INDEX_FORMAT)
+        steps.step()
+        assert indexing.engine().store.current_dir() == new and steps.status.rebuilds == 1
+    for word in ("walrusmarker", "otterwisemarker"):
+        assert search_total(app.test_client(), word) == 1
+
+
+def test_check_index_reports_an_index_of_an_older_format_and_builds_a_new_one(app, runner, add_case):
+    from app.search import store
+    add_case(slug="kept", title="Kept through the upgrade walrusmarker")
+    with app.app_context():
+        old = indexing.engine().store.current_dir()
+    (old / store.FORMAT).unlink()  # as an index built before format numbers were written
+    report = runner.invoke(args=["check-index", "--no-heal"])
+    assert report.exit_code == 1 and "older format" in report.output
+    healed = runner.invoke(args=["check-index"])
+    assert healed.exit_code == 0 and "Built a new search index" in healed.output
+    with app.app_context():
+        assert indexing.engine().store.current_dir() != old and not indexing.engine().needs_rebuild()
+    assert "match the database" in runner.invoke(args=["check-index"]).output
     assert search_total(app.test_client(), "walrusmarker") == 1
 
 
@@ -170,7 +201,7 @@ def test_following_the_change_log_never_waits_for_the_warm_up(app, monkeypatch):
     with app.app_context():
         engine = indexing.engine()
         monkeypatch.setattr(engine, "wants_warming", lambda: True)
-        monkeypatch.setattr(engine, "warm", lambda: warm_ups.append(1) or release.wait(10))
+        monkeypatch.setattr(engine, "warm", lambda on_work: warm_ups.append(1) or on_work() or release.wait(10))
         monkeypatch.setattr(indexing, "apply_pending", lambda wait=None: applied.append(1) or 0)
         steps = follower(app)
         started = time.monotonic()
@@ -180,6 +211,7 @@ def test_following_the_change_log_never_waits_for_the_warm_up(app, monkeypatch):
         assert len(applied) == 3 and len(warm_ups) == 1 and steps.status.warm is False
         release.set()
         steps._warmer.join(5)
+        assert steps.status.warm is True
         monkeypatch.setattr(engine, "wants_warming", lambda: False)
         steps.step()
-        assert steps.status.warm is True
+        assert steps.status.warm is True and len(warm_ups) == 1

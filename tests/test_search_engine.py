@@ -95,6 +95,20 @@ def test_a_longer_phrase_needs_its_words_side_by_side_not_only_its_word_pairs(tm
     assert [h.slug for h in search(store, '"solar heat pump"').hits] == ["together"]
     assert sorted(h.slug for h in search(store, '"heat pump"').hits) == ["apart", "together"]
     assert [h.slug for h in search(store, '"pump solar"').hits] == []
+    # The replaced version still holds the pair in its segment until a merge: never matched.
+    assert store.apply({"together": {"public": doc("together", "Two", "a solar panel and a heat pump")}}, 1)
+    assert [h.slug for h in search(store, '"solar heat pump"').hits] == []
+    assert [h.slug for h in search(store, '"solar heat"').hits] == ["apart"]
+    # Fields are one text: a phrase may run from the title into the story, as with positions.
+    assert [h.slug for h in search(store, '"two solar panel"').hits] == ["together"]
+
+
+def test_a_second_rebuild_waiting_for_the_first_builds_nothing_when_the_index_is_sound(tmp_path):
+    engine = build(tmp_path, [doc("a", "One", "solar heat")])
+    first = engine.store.current_dir()
+    jobs = [SegmentJob("all", ("public", "members"), lambda: iter([doc("a", "One", "solar heat")]), 1)]
+    assert engine.rebuild(jobs, 0, only_if_needed=True) is False and engine.store.current_dir() == first
+    assert engine.rebuild(jobs, 0) is True and engine.store.current_dir() != first
 
 
 def old_format_index(tmp_path, monkeypatch, docs) -> SearchEngine:
@@ -185,11 +199,15 @@ def test_warming_reads_the_longest_posting_lists_once_and_changes_no_answer(tmp_
     monkeypatch.setattr(ranking, "_SEGMENT_POSTINGS", ranking.OrderedDict())
     monkeypatch.setattr(ranking, "_segment_bytes", 0)
     docs = [doc(f"d{i}", f"Case {i}", "heat " * (1 + i % 3) + ("rare" if i == 7 else "pump"), i) for i in range(120)]
+    monkeypatch.setattr(ranking, "_WARMED", set())
+    monkeypatch.setattr(ranking, "WARM_MIN_DOCS", 2)
     engine = build(tmp_path, docs)
     cold = [(h.slug, h.snippet) for h in search(engine, "heat pump").hits]
+    ranking._SEGMENT_POSTINGS.clear()  # what that search read
     assert engine.warm() is False  # read the big segment's lists
     cached = {(field, token) for (_segment, field, token) in ranking._SEGMENT_POSTINGS}
-    assert ("all_en", "heat") in cached and ("all_en", "pump") in cached
+    assert {("all_en", "heat"), ("all_en", "pump"), ("title_en", "case")} <= cached
+    assert ("all_en", "rare") not in cached  # one case: quick to read when asked
     assert engine.warm() is True  # nothing new: no work
     fresh = SearchEngine(tmp_path)  # a new searcher over the warmed segment
     assert [(h.slug, h.snippet) for h in search(fresh, "heat pump").hits] == cold

@@ -99,9 +99,14 @@ class SearchEngine:
         return True
 
     def rebuild(self, jobs: list[SegmentJob], position: int, progress: Callable[[int], None] | None = None,
-                processes: int = 1) -> None:
-        self.store.rebuild(jobs, position, progress, processes=processes)
-        self._damaged_generation = None
+                processes: int = 1, only_if_needed: bool = False) -> bool:
+        """Build a new generation and swap it in; False when `only_if_needed` and another
+        process built one meanwhile."""
+        built = self.store.rebuild(jobs, position, progress, processes=processes,
+                                   still_needed=self.needs_rebuild if only_if_needed else None)
+        if built is not None:
+            self._damaged_generation = None
+        return built is not None
 
     def verify(self) -> bool:
         """Read every index's table of contents, terms and postings afresh: False when they are damaged.
@@ -132,15 +137,20 @@ class SearchEngine:
         current = self.store.current_dir()
         if current is None:
             return None
-        return (current, *(tuple(sorted(f for f in os.listdir(current / n) if f.endswith(".toc"))) for n in INDEX_NAMES))
+        try:
+            return (current, *(tuple(sorted(f for f in os.listdir(current / n) if f.endswith(".toc")))
+                               for n in INDEX_NAMES))
+        except OSError:  # swapped away by a rebuild this very moment: ask again next round
+            return None
 
     def wants_warming(self) -> bool:
         """True when segments may have arrived since the last warm-up (a start, a change, a rebuild)."""
         return not self.needs_rebuild() and self._segments_signature() != self._warmed
 
-    def warm(self) -> bool:
+    def warm(self, on_work: Callable[[], None] | None = None) -> bool:
         """Read the longest posting lists of index segments new to this process (after a start,
-        a rebuild or a merge) before searches need them. True when all were read already.
+        a rebuild or a merge) before searches need them. True when all were read already;
+        `on_work` is called before any reading starts.
 
         Runs on its own searchers, without the search lock: searches go on meanwhile.
         """
@@ -148,10 +158,12 @@ class SearchEngine:
         if signature is None or self.needs_rebuild():
             return True
         current = signature[0]
-        searchers = [self.store.open_searcher(current, name) for name in INDEX_NAMES]
+        searchers: list[Searcher] = []
         try:
+            for name in INDEX_NAMES:
+                searchers.append(self.store.open_searcher(current, name))
             readers = [leaf.reader() for searcher in searchers for leaf, _offset in searcher.leaf_searchers()]
-            done = ranking.warm(readers, text_fields())
+            done = ranking.warm(readers, text_fields(), on_work)
         finally:
             for searcher in searchers:
                 searcher.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,36 +101,41 @@ WARM_SHARE = 0.75
 WARM_FROM_DOCS = 500  # smaller segments (single changes) are cheap to read when asked
 _WARMED: set[str] = set()
 BYTES_PER_POSTING = 8  # an int32 document number and a float32 frequency
+WARM_MIN_DOCS = 16
 
 
-def warm(readers: list, field_names: list[str]) -> bool:
+def warm(readers: list, field_names: list[str], on_work: Callable[[], None] | None = None) -> bool:
     """Read the longest posting lists of segments this process has not warmed yet, longest
     first, within the budget. True when there was nothing left to do."""
     work = []
+    fresh = []
     for reader in readers:
         segment = reader.segment()
-        if segment is None or segment.segment_id() in _WARMED:
+        if segment is None or segment.segment_id() in _WARMED or segment.segment_id() in fresh:
             continue
-        if len(_WARMED) > 4096:
-            _WARMED.clear()  # merged-away segments
-        _WARMED.add(segment.segment_id())
+        fresh.append(segment.segment_id())
         if reader.doc_count_all() < WARM_FROM_DOCS:
             continue
         indexed = set(reader.indexed_field_names())
         for field_name in field_names:
             if field_name in indexed:
+                # Short lists are quick to read when asked for: only long ones are worth holding.
                 work += [(info.doc_frequency(), field_name, text, reader)
-                         for text, info in reader.iter_prefix(field_name, "")]
-    if not work:
-        return True
-    work.sort(key=lambda item: -item[0])
-    budget = SEGMENT_CACHE_BYTES * WARM_SHARE
-    for df, field_name, text, reader in work:
-        budget -= df * BYTES_PER_POSTING
-        if budget < 0:
-            break
-        _segment_postings(reader, field_name, text.decode("utf-8") if isinstance(text, bytes) else text)
-    return False
+                         for text, info in reader.iter_prefix(field_name, "") if info.doc_frequency() >= WARM_MIN_DOCS]
+    if work:
+        if on_work is not None:
+            on_work()
+        work.sort(key=lambda item: -item[0])
+        budget = SEGMENT_CACHE_BYTES * WARM_SHARE
+        for df, field_name, text, reader in work:
+            budget -= df * BYTES_PER_POSTING
+            if budget < 0:
+                break
+            _segment_postings(reader, field_name, text.decode("utf-8") if isinstance(text, bytes) else text)
+    if len(_WARMED) > 4096:
+        _WARMED.clear()  # merged-away segments
+    _WARMED.update(fresh)  # only once read: a warm-up that failed halfway starts again
+    return not work
 
 
 # Document frequencies per segment, like the postings: a case page asks for dozens of them.

@@ -183,15 +183,20 @@ class IndexStore:
         return True
 
     def rebuild(self, jobs: list[SegmentJob], last_change: int,
-                progress: Callable[[int], None] | None = None, processes: int = 1) -> Path:
+                progress: Callable[[int], None] | None = None, processes: int = 1,
+                still_needed: Callable[[], bool] | None = None) -> Path | None:
         """Build both indexes in a new generation folder, then swap `current` to it atomically.
 
         Each job builds one segment, shared (by hard link) by the indexes it names: a case
         that reads the same for everyone is analysed once, not once per index. One rebuild
-        runs at a time per index folder; a second waits for the first.
+        runs at a time per index folder; a second waits for the first, then builds only if
+        `still_needed()` says so (None: always): the workers of a node that all found the index
+        outdated or missing build it once.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         with _rebuild_lock(self.root):
+            if still_needed is not None and not still_needed():
+                return None
             self._drop_dead_builds()
             generation = self.root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
             parts = generation / "parts"

@@ -19,8 +19,7 @@ from flask import Flask
 from . import indexing
 
 log = logging.getLogger(__name__)
-# After an automatic rebuild, wait this long before the next one: a fault that recurs at once
-# (a bug, a disk that stays full) must not keep the machine rebuilding.
+# After an automatic rebuild, wait this long before the next one (a bug, a disk that stays full).
 REBUILD_PAUSE_SECONDS = 60.0
 
 
@@ -40,6 +39,7 @@ class Follower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warmer: threading.Thread | None = None
+        self._rebuilder: threading.Thread | None = None
         self._last_rebuild = 0.0
         self._last_logged: tuple[str, float] = ("", 0.0)
 
@@ -77,15 +77,18 @@ class Follower:
     def _step(self) -> None:
         engine = indexing.engine()
         if engine.needs_rebuild():
-            if time.monotonic() - self._last_rebuild < REBUILD_PAUSE_SECONDS and self.status.rebuilds:
+            if not engine.can_serve():  # missing or damaged: nothing to follow until it is built
+                if self._may_rebuild():
+                    log.warning("the search index in %s is missing or damaged: building a new one from the database",
+                                engine.store.root)
+                    self._rebuild()
                 return
-            self._last_rebuild = time.monotonic()
-            self.status.rebuilds += 1
-            log.warning("the search index in %s is missing or damaged: building a new one from the database",
-                        engine.store.root)
-            count = indexing.rebuild()
-            log.info("rebuilt the search index from %d cases", count)
-            return
+            # Of an older format: it still answers, so it keeps taking changes while the new one is built.
+            if not (self._rebuilder is not None and self._rebuilder.is_alive()) and self._may_rebuild():
+                log.warning("the search index in %s is of an older format: building a new one in the background",
+                            engine.store.root)
+                self._rebuilder = threading.Thread(target=self._rebuild_in_context, name="casebook-rebuild", daemon=True)
+                self._rebuilder.start()
         # No waiting for another worker's lock: it is applying the same rows, or will next round.
         try:
             indexing.apply_pending(wait=0)
@@ -95,22 +98,39 @@ class Follower:
         engine.maintain()
         self._warm_in_background(engine)
 
+    def _may_rebuild(self) -> bool:
+        # After an automatic rebuild, a pause: a fault that recurs at once must not keep the machine rebuilding.
+        if time.monotonic() - self._last_rebuild < REBUILD_PAUSE_SECONDS and self.status.rebuilds:
+            return False
+        self._last_rebuild = time.monotonic()
+        self.status.rebuilds += 1
+        return True
+
+    def _rebuild(self) -> None:
+        count = indexing.rebuild(only_if_needed=True)  # another worker of the node may have built it already
+        log.info("the search index is ready (%d cases)", count)
+
+    def _rebuild_in_context(self) -> None:
+        with self.app.app_context():
+            try:
+                self._rebuild()
+            except Exception as error:  # the old index goes on answering; the next round tries again
+                self._failed(error)
+
     def _warm_in_background(self, engine) -> None:
         """Warming takes seconds on a big index: on a thread of its own, so that following the
         change log never waits for it."""
         if self._warmer is not None and self._warmer.is_alive():
             return
         if not engine.wants_warming():
-            self.status.warm = True
             return
-        self.status.warm = False
         self._warmer = threading.Thread(target=self._warm, args=(engine,), name="casebook-warmer", daemon=True)
         self._warmer.start()
 
-    @staticmethod
-    def _warm(engine) -> None:
+    def _warm(self, engine) -> None:
         try:
-            engine.warm()
+            engine.warm(on_work=lambda: setattr(self.status, "warm", False))  # only while there is reading to do
+            self.status.warm = True
         except Exception as error:  # a rebuild swapped the folder away meanwhile: the next round warms again
             log.info("warming the search index stopped: %s: %s", type(error).__name__, str(error)[:200])
 

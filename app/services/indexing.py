@@ -120,10 +120,11 @@ def reads_the_same_for_everyone(case: Case) -> bool:
 
 
 def rebuild(progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None,
-            processes: int = 1) -> int:
+            processes: int = 1, only_if_needed: bool = False) -> int:
     """Build both indexes afresh from the database and swap them in; returns the number of cases.
 
     `processes` > 1 builds in forked processes (the command line only: a server process runs threads).
+    `only_if_needed`: build nothing when another worker has built a sound index meanwhile.
     """
     with db.fresh_session() as session:
         # Read the log position first: a change committed during the build is replayed after it.
@@ -144,7 +145,7 @@ def rebuild(progress: Callable[[int], None] | None = None, on_total: Callable[[i
     ]
     if on_total:
         on_total(len(shared) + 2 * len(other))
-    engine().rebuild(jobs, last_change, progress, processes=processes)
+    engine().rebuild(jobs, last_change, progress, processes=processes, only_if_needed=only_if_needed)
     apply_pending()
     return len(cases)
 
@@ -155,6 +156,7 @@ class IndexReport:
     extra: dict[str, list[str]] = field(default_factory=dict)
     stale: dict[str, list[str]] = field(default_factory=dict)
     pending: int = 0
+    rebuilt: bool = False  # missing, damaged or of an older format: built anew (or, not healing, it must be)
 
     @property
     def drift(self) -> list[str]:
@@ -162,7 +164,7 @@ class IndexReport:
 
     @property
     def clean(self) -> bool:
-        return not self.drift and not self.pending
+        return not self.drift and not self.pending and not self.rebuilt
 
 
 def check(heal: bool = True) -> IndexReport:
@@ -170,6 +172,7 @@ def check(heal: bool = True) -> IndexReport:
     report = IndexReport()
     index = engine()
     if index.needs_rebuild():
+        report.rebuilt = True
         if heal:
             rebuild()
         return report
