@@ -43,6 +43,27 @@ def test_the_thesaurus_crosses_languages(client, library):
     assert slugs(client, q="warmtenetten groningen") == ["groningen-heat"]
 
 
+def test_abbreviations_of_the_field_expand_both_ways(client, add_case):
+    add_case(slug="nbs-case", title="Parks that cool the city", language="en", city="Utrecht",
+             summary="Nature-based solutions against heat.", body="Trees and wadis.")
+    add_case(slug="wko-case", title="Een WKO onder het stadhuis", language="nl", city="Oss",
+             summary="Opslag van warmte en koude in de bodem.", body="De installatie draait sinds 2012.")
+    assert slugs(client, q="NBS") == ["nbs-case"]
+    assert slugs(client, q="warmte-koudeopslag") == ["wko-case"]
+    assert slugs(client, q="wko") == ["wko-case"]
+    data = client.get("/api/v1/search", query_string={"q": "nbs"}).get_json()
+    assert data["total"] == 1 and data.get("suggestion") in (None, "")
+
+
+def test_an_abbreviation_never_reaches_into_members_only_text(client, add_case, signed_in):
+    add_case(slug="open", title="Open case", language="en", summary="A public story.", body="Nothing more.")
+    add_case(slug="closed", title="Closed case", language="en", visibility="members",
+             summary="Members only.", body="Our nature-based solutions failed.")
+    assert slugs(signed_in("member@example.org"), q="nbs") == ["closed"]
+    visitor = client.get("/api/v1/search", query_string={"q": "nbs"}).get_json()
+    assert visitor["total"] == 0 and visitor["results"] == [] and not visitor.get("suggestion")
+
+
 def test_all_words_must_match_first(client, library):
     data = client.get("/api/v1/search?q=repair+utrecht").get_json()
     assert [r["slug"] for r in data["results"]] == ["utrecht-repair"]

@@ -9,6 +9,9 @@ from whoosh.lang import stemmer_for_language
 from .schema import folding_analyzer
 
 THESAURUS_FILE = Path(__file__).resolve().parent.parent / "data" / "thesaurus.tsv"
+# Abbreviations of the field and what they stand for: pairs like the thesaurus's, so `NBS` and
+# "nature-based solutions" find each other (and the Dutch term, through the thesaurus).
+ABBREVIATIONS_FILE = THESAURUS_FILE.with_name("abbreviations.tsv")
 _STEMMERS = [stemmer_for_language("nl"), stemmer_for_language("en")]
 
 Phrase = tuple[str, ...]
@@ -87,4 +90,4 @@ def read_pairs(path: Path) -> list[tuple[str, str]]:
 
 @cache
 def default() -> Thesaurus:
-    return Thesaurus(read_pairs(THESAURUS_FILE))
+    return Thesaurus(read_pairs(THESAURUS_FILE) + read_pairs(ABBREVIATIONS_FILE))
