@@ -50,29 +50,23 @@ class _FacetCache:
         return self.sets[key]
 
 
-# Facet documents per segment, kept across searchers: after a publish only the new, small
-# segment is read; the big ones are reused (deletions are applied through the live mask).
-_SEGMENT_FACETS: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+# Facet documents per segment (deletions are applied through the live mask).
+_SEGMENT_FACETS = ranking.SegmentCache(max_entries=256)
 
 
-def _segment_facets(reader) -> dict[str, dict[str, np.ndarray]]:
-    key = reader.segment().segment_id()  # random and unique: segments are never rewritten
-    if key not in _SEGMENT_FACETS:
-        if len(_SEGMENT_FACETS) > 256:  # merged-away segments: forget them now and then
-            _SEGMENT_FACETS.clear()
-        facets: dict[str, dict[str, np.ndarray]] = {}
-        fields = set(reader.indexed_field_names())
-        for name in FACETS:
-            values = facets[name] = {}
-            if name not in fields:
-                continue
-            for term in reader.lexicon(name):
-                matcher = reader.postings(name, term)
-                matcher = getattr(matcher, "child", matcher)  # all postings; deletions come later
-                value = term.decode("utf-8") if isinstance(term, bytes) else term
-                values[value] = np.fromiter(matcher.all_ids(), dtype=np.int64)
-        _SEGMENT_FACETS[key] = facets
-    return _SEGMENT_FACETS[key]
+def _read_facets(reader) -> dict[str, dict[str, np.ndarray]]:
+    facets: dict[str, dict[str, np.ndarray]] = {}
+    fields = set(reader.indexed_field_names())
+    for name in FACETS:
+        values = facets[name] = {}
+        if name not in fields:
+            continue
+        for term in reader.lexicon(name):
+            matcher = reader.postings(name, term)
+            matcher = getattr(matcher, "child", matcher)  # all postings; deletions come later
+            value = term.decode("utf-8") if isinstance(term, bytes) else term
+            values[value] = np.fromiter(matcher.all_ids(), dtype=np.int64)
+    return facets
 
 
 def _facet_cache(searcher: Searcher) -> _FacetCache:
@@ -85,7 +79,7 @@ def _facet_cache(searcher: Searcher) -> _FacetCache:
         for leaf, offset in searcher.leaf_searchers():
             if leaf.reader().segment() is None:
                 continue  # an index with no documents at all
-            for name, values in _segment_facets(leaf.reader()).items():
+            for name, values in _SEGMENT_FACETS.get(leaf.reader(), (), _read_facets).items():
                 for value, ids in values.items():
                     chunks[name].setdefault(value, []).append(ids + offset)
         arrays: dict[str, dict[str, np.ndarray]] = {}
@@ -155,14 +149,12 @@ def _phrase_in(searcher: Searcher, lang: str, tokens: list[str], within: set[int
     """Documents holding the analysed tokens side by side, from the word-pair postings: two
     words are one posting list; for more, positions are read only where every pair occurs."""
     field_name, pairs_field = f"all_{lang}", f"pairs_{lang}"
-    if pairs_field in searcher.schema:
-        terms = [(pairs_field, pair) for pair in word_pairs(tokens)]
-    else:  # an index of the previous format, until its rebuild: single words only
-        terms = [(field_name, token) for token in tokens]
+    has_pairs = pairs_field in searcher.schema  # not in an index of the previous format, until its rebuild
+    terms = [(pairs_field, pair) for pair in word_pairs(tokens)] if has_pairs else [(field_name, t) for t in tokens]
     candidates = set.intersection(*(ranking.postings(searcher, f, t).docs for f, t in terms))
     if within is not None:
         candidates &= within
-    if not candidates or (pairs_field in searcher.schema and len(tokens) == 2):
+    if not candidates or (has_pairs and len(tokens) == 2):
         return candidates
     return _phrase_docs(searcher, field_name, tokens, candidates)
 

@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from whoosh.reading import TermNotFound
@@ -56,6 +57,28 @@ def _read_leaf(matcher, offset: int, ids: list, tfs: list) -> None:
             matcher.next()
         ids.append(np.asarray(block_ids, dtype=np.int32))
         tfs.append(np.asarray(block_tfs, dtype=np.float32))
+
+
+class SegmentCache:
+    """Values computed from one index segment, kept across searchers. A segment is never
+    rewritten (deletions are applied per searcher), so after a change only the new, small
+    segment is read; emptied now and then so that merged-away segments do not pile up."""
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._values: dict[tuple, object] = {}
+
+    def get(self, reader, key: tuple, compute: Callable[[Any], Any]) -> Any:
+        """compute(reader), once per segment and key."""
+        segment = reader.segment()
+        if segment is None:  # an index with no documents at all: nothing worth keeping
+            return compute(reader)
+        full_key = (segment.segment_id(), *key)  # random and unique per segment
+        if full_key not in self._values:
+            if len(self._values) >= self.max_entries:
+                self._values.clear()
+            self._values[full_key] = compute(reader)
+        return self._values[full_key]
 
 
 # Postings per segment, kept across searchers like the facet doc sets: after a publish only the
@@ -139,26 +162,13 @@ def warm(readers: list, field_names: list[str], on_work: Callable[[], None] | No
 
 
 # Document frequencies per segment, like the postings: a case page asks for dozens of them.
-_SEGMENT_DF: dict[tuple[str, str, str], int] = {}
-SEGMENT_DF_ENTRIES = 200_000
+_SEGMENT_DF = SegmentCache(max_entries=200_000)
 
 
 def doc_frequency(searcher: Searcher, field_name: str, token: str) -> int:
     """How many documents hold the term, deleted ones included (as Whoosh counts it)."""
-    total = 0
-    for leaf, _offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        segment = reader.segment()
-        if segment is None:
-            continue
-        key = (segment.segment_id(), field_name, token)
-        df = _SEGMENT_DF.get(key)
-        if df is None:
-            if len(_SEGMENT_DF) >= SEGMENT_DF_ENTRIES:
-                _SEGMENT_DF.clear()
-            df = _SEGMENT_DF[key] = reader.doc_frequency(field_name, token)
-        total += df
-    return total
+    return sum(_SEGMENT_DF.get(leaf.reader(), (field_name, token), lambda r: r.doc_frequency(field_name, token))
+               for leaf, _offset in searcher.leaf_searchers())
 
 
 def postings(searcher: Searcher, field_name: str, token: str) -> Postings:
@@ -233,26 +243,18 @@ def live_mask(searcher: Searcher) -> np.ndarray:
 
 
 # Publication times per segment, like the postings: a new searcher reads only new segments'.
-_SEGMENT_PUBLISHED: dict[str, np.ndarray] = {}
+_SEGMENT_PUBLISHED = SegmentCache(max_entries=256)
+
+
+def _published_column(reader) -> np.ndarray:
+    values = reader.column_reader("published", translate=True)
+    return np.fromiter((v or 0 for v in values), dtype=np.int64, count=reader.doc_count_all())
 
 
 def _published(searcher: Searcher) -> np.ndarray:
     published = searcher.__dict__.get("_casebook_published")
     if published is None:
-        parts = []
-        for leaf, _offset in searcher.leaf_searchers():
-            reader = leaf.reader()
-            segment = reader.segment()
-            key = segment.segment_id() if segment is not None else ""
-            column = _SEGMENT_PUBLISHED.get(key)
-            if column is None:
-                values = reader.column_reader("published", translate=True)
-                column = np.fromiter((v or 0 for v in values), dtype=np.int64, count=reader.doc_count_all())
-                if segment is not None:
-                    if len(_SEGMENT_PUBLISHED) > 256:
-                        _SEGMENT_PUBLISHED.clear()
-                    _SEGMENT_PUBLISHED[key] = column
-            parts.append(column)
+        parts = [_SEGMENT_PUBLISHED.get(leaf.reader(), (), _published_column) for leaf, _offset in searcher.leaf_searchers()]
         published = np.concatenate(parts) if parts else np.zeros(0, np.int64)
         searcher._casebook_published = published
     return published
