@@ -49,6 +49,7 @@ lint: install
 # Pages over HTTP against gunicorn, worker memory, change propagation; corpora are kept in .bench/.
 BENCH_SIZES ?= 1000 10000 50000
 bench: install
+	$(BIN)/python scripts/relevance.py
 	$(BIN)/python scripts/bench.py --sizes $(BENCH_SIZES)
 
 # locust, headless, against gunicorn on loopback: at most LOAD_TIME and LOAD_REQUESTS requests.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import config, db, errors, i18n, logs, serving
+from . import config, db, errors, gazetteer, i18n, logs, serving
 from .search import SearchEngine
 
 
@@ -16,7 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     serving.init_app(app)  # before sign-in: loading a member needs a ready database
     i18n.init_app(app)
-    app.extensions["casebook.search"] = SearchEngine(app.config["INDEX_DIR"])
+    app.extensions["casebook.search"] = SearchEngine(app.config["INDEX_DIR"], facet_values={"city": gazetteer.city_key})
 
     from . import auth, cli, forms, limits, security
     from .rendering import render_markdown

@@ -1,11 +1,10 @@
-"""UI language: the only module that knows Flask-Babel and Babel's locale data."""
+"""UI language: the only module that knows Flask-Babel (place names from Babel's data: the gazetteer)."""
 from __future__ import annotations
 
-from babel import Locale
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext, lazy_gettext
 
-from . import vocabulary
+from . import gazetteer, vocabulary
 
 LANGUAGE_COOKIE = "casebook_lang"
 _ = gettext
@@ -46,7 +45,8 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")  # where the alliance meets
     Babel(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(ui_locale=ui_locale, country_name=country_name, label=label,
+    app.jinja_env.globals.update(ui_locale=ui_locale, country_name=country_name, label=label, city_key=city_key,
+                                 city_name=city_name,
                                  format_datetime=lambda moment: format_datetime(moment, "medium"),
                                  format_date=lambda moment: format_date(moment, "long"))
 
@@ -56,7 +56,17 @@ def ui_locale() -> str:
 
 
 def country_name(code: str, locale: str | None = None) -> str:
-    return Locale.parse(locale or ui_locale()).territories.get(code, code)
+    return gazetteer.country_name(code, locale or ui_locale())
+
+
+def city_key(city: str, country: str) -> str:
+    """The one name of a case's city in facets and `/cities/<key>` (`Kopenhagen`, DK -> `Copenhagen`)."""
+    return gazetteer.place(city, country).key
+
+
+def city_name(city: str, country: str) -> str:
+    """A case's city in the UI language (`Kopenhagen` and `Copenhagen` alike: Kopenhagen in Dutch)."""
+    return gazetteer.place(city, country).name(ui_locale())
 
 
 def label(facet: str, value: str) -> str:
@@ -65,6 +75,8 @@ def label(facet: str, value: str) -> str:
         return vocabulary.theme_label(value, ui_locale())
     if facet == "country":
         return country_name(value)
+    if facet == "city":
+        return gazetteer.city_name(value, ui_locale())
     if facet == "status":
         return str(STATUS_LABELS.get(value, value))
     if facet == "lesson":

@@ -56,7 +56,7 @@ def test_a_moderator_deletes_a_case_and_it_disappears_everywhere(moderator, othe
     add_case(slug="kept-case", title="A heat network that stays")
     for asker in (client, other):  # both indexes know it before
         assert asker.get(f"/api/v1/search?q={UNIQUE}").get_json()["total"] == 1
-        assert asker.get("/api/v1/search?q=quetzalcoatlas").get_json()["suggestion"] == UNIQUE
+        assert asker.get("/api/v1/search?q=quetzalcoatlas").get_json()["corrected_query"] == UNIQUE
     page = moderator.get("/cases/doomed-case").get_data(as_text=True)
     assert 'href="/cases/doomed-case/delete"' in page
     confirm = moderator.get("/cases/doomed-case/delete")
@@ -73,7 +73,8 @@ def test_a_moderator_deletes_a_case_and_it_disappears_everywhere(moderator, othe
         assert asker.get("/cases/doomed-case/export").status_code == 404
         result = asker.get(f"/api/v1/search?q={UNIQUE}").get_json()
         assert result["total"] == 0
-        assert asker.get("/api/v1/search?q=quetzalcoatlas").get_json()["suggestion"] is None
+        data = asker.get("/api/v1/search?q=quetzalcoatlas").get_json()
+        assert data["suggestion"] is None and data["corrected_query"] is None
         assert UNIQUE not in asker.get("/").get_data(as_text=True)
         assert UNIQUE not in asker.get("/search?q=water").get_data(as_text=True)
     assert client.get("/cases/kept-case").status_code == 200

@@ -149,10 +149,11 @@ def test_imports_keep_revisions_too(app, runner, tmp_path, make_member):
 def test_making_a_published_case_members_only_hides_it_from_visitors_at_once(app, people, published):
     author, visitor = people["member"], app.test_client()
     assert visitor.get("/api/v1/search?q=jaguarmarker").get_json()["total"] == 1
-    assert visitor.get("/api/v1/search?q=jaguarmarkre").get_json()["suggestion"] == "jaguarmarker"
+    assert visitor.get("/api/v1/search?q=jaguarmarkre").get_json()["corrected_query"] == "jaguarmarker"
     assert save(author, published, base_version(author, published), visibility="members").status_code == 302
     assert visitor.get("/api/v1/search?q=jaguarmarker").get_json()["total"] == 0
-    assert visitor.get("/api/v1/search?q=jaguarmarkre").get_json()["suggestion"] is None
+    data = visitor.get("/api/v1/search?q=jaguarmarkre").get_json()
+    assert data["suggestion"] is None and data["corrected_query"] is None and data["total"] == 0
     assert visitor.get(f"/cases/{SLUG}").status_code == 404
     assert "jaguarmarker" not in visitor.get("/").get_data(as_text=True)
     assert author.get("/api/v1/search?q=jaguarmarker").get_json()["total"] == 1

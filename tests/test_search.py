@@ -118,8 +118,10 @@ def test_bad_paging_and_sort_fall_back_to_defaults(client, library):
 
 
 def test_did_you_mean_comes_from_the_index(client, library):
-    data = client.get("/api/v1/search?q=groningn").get_json()
+    data = client.get("/api/v1/search?q=groningn&as_typed=1").get_json()
     assert data["total"] == 0 and data["suggestion"] == "groningen"
+    data = client.get("/api/v1/search?q=groningn").get_json()
+    assert data["corrected_query"] == "groningen" and data["total"] == 1
     assert client.get("/api/v1/search?q=groningen").get_json()["suggestion"] is None
 
 

@@ -18,7 +18,7 @@ from typing import Literal
 
 from whoosh.searching import Searcher
 
-from . import querying, ranking, syntax, thesaurus
+from . import querying, ranking, spelling, syntax, thesaurus
 from .querying import Hits
 from .schema import IndexDocument, text_fields
 from .store import INDEX_NAMES, IndexMissing, IndexStore, SegmentJob
@@ -38,6 +38,7 @@ class Query:
     per_page: int = 10
     newest: bool = False
     max_length: int = 200
+    correct: bool = True  # False: search the words exactly as typed ("search instead for …")
 
 
 @dataclass
@@ -49,8 +50,11 @@ class Position:
 
 
 class SearchEngine:
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, facet_values: dict[str, Callable[[str], str]] | None = None):
+        """`facet_values`: per facet, the value a filter stands for in the index (for a city,
+        its key from any of its names: `city:Wenen` filters on `Vienna`)."""
         self.store = IndexStore(root)
+        self.facet_values = facet_values or {}
         self._lock = threading.RLock()
         self._searchers: dict[str, tuple[Path, Searcher]] = {}
         self._damaged_generation: Path | None = None
@@ -177,11 +181,32 @@ class SearchEngine:
     # --- reading ---------------------------------------------------------------------------------
     def query(self, index_name: str, query: Query) -> Hits:
         """Raises syntax.QueryProblem for a query we cannot answer, SearchUnavailable when the index cannot."""
-        parsed = syntax.parse(query.text, thesaurus.default(), query.max_length)
+        parsed = self._parse(query.text, query)
+        with self._reading(index_name) as searcher:
+            hits = querying.search(searcher, parsed, query.page, query.per_page, query.newest)
+            if not parsed.words or not querying.is_weak(hits):
+                return hits
+            # Words this index does not know, corrected from this index's own words.
+            fixed = spelling.corrections(searcher, parsed.words)
+            if not fixed:
+                return hits
+            text = spelling.apply(query.text, fixed, thesaurus.fold)
+            corrected = querying.search(searcher, self._parse(text, query), query.page, query.per_page, query.newest)
+        if query.correct and querying.finds_clearly_more(hits, corrected):
+            corrected.corrected_query = text
+            return corrected
+        if corrected.total > hits.total or corrected.coverage > hits.coverage:
+            hits.suggestion = text  # "did you mean": only when it would find more
+        return hits
+
+    def _parse(self, text: str, query: Query) -> syntax.ParsedQuery:
+        parsed = syntax.parse(text, thesaurus.default(), query.max_length)
         for facet, values in query.filters.items():
             parsed.filters.setdefault(facet, []).extend(values)
-        with self._reading(index_name) as searcher:
-            return querying.search(searcher, parsed, query.page, query.per_page, query.newest)
+        for facet, values in parsed.filters.items():
+            if facet in self.facet_values:
+                parsed.filters[facet] = [self.facet_values[facet](v) for v in values]
+        return parsed
 
     def related(self, index_name: str, slug: str, language: str, themes: list[str], limit: int) -> list[str]:
         with self._reading(index_name) as searcher:

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from whoosh import query as Q
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
-from . import ranking
+from . import ranking, understanding
 from .highlighting import highlight_window
 from .schema import FACETS, LANGUAGES, TEXT_WEIGHTS, word_pairs
-from .syntax import ParsedQuery
+from .syntax import ParsedQuery, Unit
 from .thesaurus import Phrase
 
 SNIPPET_CHARS = 240
@@ -32,7 +32,9 @@ class Hits:
     suggestion: str | None = None
     any_word: bool = False  # True when no case had all the words and any word was enough
     filters: dict[str, list[str]] = field(default_factory=dict)  # as applied: URL filters and `city:` words
-
+    # The share of the query's units the best case holds: 1.0 when cases hold them all.
+    coverage: float = 0.0
+    corrected_query: str | None = None  # the text searched instead of a misspelt one
 
 @dataclass
 class _FacetCache:
@@ -164,33 +166,89 @@ def _is_significant(searcher: Searcher, words: Phrase) -> bool:
     return all(_tokens(searcher, words, lang) for lang in LANGUAGES)
 
 
-def _significant_units(searcher: Searcher, parsed: ParsedQuery) -> list[list[Phrase]]:
-    return [unit for unit in parsed.units if _is_significant(searcher, unit[0])]
+def _known(searcher: Searcher, live: set[int]) -> Callable[[str], bool]:
+    """Does a live document of this index hold the word (in either language's analysis)."""
+    def known(word: str) -> bool:
+        for lang in LANGUAGES:
+            tokens = _tokens(searcher, (word,), lang)
+            if len(tokens) == 1 and not ranking.postings(searcher, f"all_{lang}", tokens[0]).docs.isdisjoint(live):
+                return True
+        return False
+    return known
 
 
-def matching_docs(searcher: Searcher, units: list[list[Phrase]], any_word: bool, within: set[int]) -> set[int]:
+def significant_units(searcher: Searcher, parsed: ParsedQuery, live: set[int]) -> list[Unit]:
+    """The units a case must hold, after every step of understanding.py."""
+    units = [u for u in parsed.units if _is_significant(searcher, u.typed)]
+    return understanding.understand(units, _known(searcher, live))
+
+
+def matching_docs(searcher: Searcher, units: list[Unit], any_word: bool, within: set[int]) -> set[int]:
     """Set algebra on posting lists: every unit (or any, in the fallback) must match, within `within`."""
     if any_word:
-        return set().union(*(_alternative_docs(searcher, alt, within) for unit in units for alt in unit)) & within
+        return set().union(*(_alternative_docs(searcher, alt, within) for unit in units for alt in unit.phrases)) & within
     found = within
     # Single words first: they narrow down where phrases need their positions read.
-    for unit in sorted(units, key=lambda u: any(len(alt) > 1 for alt in u)):
-        found = found & set().union(*(_alternative_docs(searcher, alt, found) for alt in unit))
+    for unit in sorted(units, key=lambda u: any(len(alt) > 1 for alt in u.phrases)):
+        found = found & set().union(*(_alternative_docs(searcher, alt, found) for alt in unit.phrases))
         if not found:
             return set()
     return set(found)
 
 
-def scoring_terms(searcher: Searcher, units: list[list[Phrase]]) -> list[tuple[str, str, float]]:
-    """Every word of the query in every weighted field of both languages."""
-    terms = {}
+def scoring_terms(searcher: Searcher, units: list[Unit]) -> list[tuple[str, str, float]]:
+    """Every word of the query in every weighted field of both languages; words as typed count
+    most, alternatives (thesaurus, compounds, translations) by their weight."""
+    terms: dict[tuple[str, str], float] = {}
     for unit in units:
-        for alt in unit:
+        for words, alt_weight in unit.weighted():
             for lang in LANGUAGES:
-                for token in _tokens(searcher, alt, lang):
+                tokens = _tokens(searcher, words, lang)
+                for token in tokens:
                     for part, weight in TEXT_WEIGHTS.items():
-                        terms[(f"{part}_{lang}", token)] = weight
+                        # The words of a phrase share its weight: `heat network` counts as one thing.
+                        key = (f"{part}_{lang}", token)
+                        terms[key] = max(terms.get(key, 0.0), weight * alt_weight / len(tokens))
     return [(field_name, token, weight) for (field_name, token), weight in terms.items()]
+
+
+def _idf(searcher: Searcher, df: int) -> float:
+    live = max(searcher.doc_count(), 1)
+    return math.log(1 + (live - df + 0.5) / (df + 0.5))
+
+
+def _unit_strength(searcher: Searcher, unit: Unit) -> np.ndarray:
+    """Per document: how much this unit counts where the case holds it (title > summary >
+    lessons > body), times how rare it is; 0 where the case does not hold it."""
+    best = np.zeros(searcher.doc_count_all(), dtype=np.float64)
+    for words, alt_weight in unit.weighted():
+        for lang in LANGUAGES:
+            tokens = _tokens(searcher, words, lang)
+            if not tokens:
+                continue
+            for part, field_weight in TEXT_WEIGHTS.items():
+                lists = [ranking.postings(searcher, f"{part}_{lang}", t).ids for t in tokens]
+                docs = lists[0] if len(lists) == 1 else np.array(sorted(set.intersection(
+                    *(set(ids.tolist()) for ids in lists))), dtype=np.int64)
+                if len(docs):
+                    rarity = _idf(searcher, len(ranking.postings(searcher, f"all_{lang}", tokens[0]).ids))
+                    best[docs] = np.maximum(best[docs], field_weight * alt_weight * rarity)
+    return best
+
+
+def coverage_documents(searcher: Searcher, units: list[Unit], matched: set[int], limit: int) -> tuple[list[int], float]:
+    """When no case holds every word: the cases holding most of the important words (rare ones
+    count more), where it matters most, first; BM25 only breaks ties. Also the share of the
+    units the best case holds."""
+    strengths = [_unit_strength(searcher, unit) for unit in units]
+    candidates = np.fromiter(matched, dtype=np.int64, count=len(matched))
+    held = sum((s[candidates] > 0).astype(np.float64) for s in strengths)
+    scores = sum(s[candidates] for s in strengths)
+    bm25 = ranking.scores(searcher, scoring_terms(searcher, units))[candidates]
+    top = bm25.max() if len(bm25) else 0.0
+    combined = np.asarray(scores, dtype=np.float64) + (0.01 * bm25 / top if top else 0.0)
+    coverage = float(np.max(held)) / len(units) if len(candidates) else 0.0
+    return ranking.best(candidates, combined, limit), coverage
 
 
 def resolve_filters(searcher: Searcher, filters: dict[str, list[str]]) -> set[int] | None:
@@ -231,11 +289,11 @@ def facet_counts(searcher: Searcher, matched: set[int]) -> dict[str, list[tuple[
     return counts
 
 
-def _snippet(searcher: Searcher, hit, units: list[list[Phrase]]) -> str:
+def _snippet(searcher: Searcher, hit, units: list[Unit]) -> str:
     """A window of the case's text around the words that matched, those words marked."""
     text = hit.get("excerpt") or ""
     lang = hit.get("language") or "en"
-    wanted = {tok for unit in units for alt in unit for tok in _tokens(searcher, alt, lang)}
+    wanted = {tok for unit in units for alt in unit.phrases for tok in _tokens(searcher, alt, lang)}
     return highlight_window(text, searcher.schema[f"all_{lang}"].analyzer, wanted, SNIPPET_CHARS)
 
 
@@ -244,7 +302,7 @@ def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, ne
     allowed = resolve_filters(searcher, parsed.filters)
     # Posting lists still hold replaced and deleted versions until a merge: live ones only.
     candidates = cache.live if allowed is None else allowed & cache.live
-    units = _significant_units(searcher, parsed)
+    units = significant_units(searcher, parsed, cache.live)
     any_word = False
     if units:
         matched = matching_docs(searcher, units, False, candidates)
@@ -256,39 +314,32 @@ def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, ne
 
     hits: list[Hit] = []
     first = (page - 1) * per_page
-    if matched and first < len(matched):
+    coverage = 1.0 if matched and not any_word else 0.0
+    docnums: list[int] = []
+    if matched and any_word:
+        docnums, coverage = coverage_documents(searcher, units, matched, first + per_page)
+        if newest:
+            docnums = ranking.newest_documents(searcher, matched, first + per_page)
+    elif matched and first < len(matched):
         if newest or not units:
             docnums = ranking.newest_documents(searcher, matched, first + per_page)
         else:
             docnums = ranking.top_documents(searcher, scoring_terms(searcher, units), matched, first + per_page)
-        for docnum in docnums[first:]:
-            stored = searcher.stored_fields(docnum)
-            hits.append(Hit(slug=stored["slug"], snippet=_snippet(searcher, stored, units)))
-
-    suggestion = None
-    if (not matched or any_word) and parsed.words:
-        suggestion = suggest(searcher, parsed.words)
+    for docnum in docnums[first:]:
+        stored = searcher.stored_fields(docnum)
+        hits.append(Hit(slug=stored["slug"], snippet=_snippet(searcher, stored, units)))
     return Hits(total=len(matched), hits=hits, facets=facet_counts(searcher, matched),
-                suggestion=suggestion, any_word=any_word, filters=parsed.filters)
+                any_word=any_word, filters=parsed.filters, coverage=coverage)
 
 
-def _in_live_docs(searcher: Searcher, word: str) -> bool:
-    # The lexicon keeps words of deleted documents until a merge: ask the live documents.
-    return any(True for _ in searcher.docs_for_query(Q.Term("spelling", word)))
+def is_weak(hits: Hits) -> bool:
+    """Nothing found, or only cases holding some of the words: worth trying a correction."""
+    return hits.total == 0 or hits.any_word
 
 
-def suggest(searcher: Searcher, words: list[str]) -> str | None:
-    """Words the index knows in place of the ones it does not, from this index alone."""
-    fixed, changed = [], False
-    for word in words:
-        if len(word) < 3 or _in_live_docs(searcher, word):
-            fixed.append(word)
-            continue
-        options = searcher.suggest("spelling", word, limit=5, maxdist=2, prefix=1)
-        best = next((o for o in options if o != word and _in_live_docs(searcher, o)), None)
-        fixed.append(best or word)
-        changed = changed or best is not None
-    return " ".join(fixed) if changed else None
+def finds_clearly_more(typed: Hits, corrected: Hits) -> bool:
+    """Show the corrected results at once: they hold more of what was asked than the typed words found."""
+    return corrected.total > 0 and corrected.coverage > typed.coverage
 
 
 KEY_TERMS = 12

@@ -186,8 +186,9 @@ def postings(searcher: Searcher, field_name: str, token: str) -> Postings:
     return cache[key]
 
 
-def _scores(searcher: Searcher, terms: list[tuple[str, str, float]]) -> np.ndarray:
-    scores = np.zeros(searcher.doc_count_all(), dtype=np.float64)
+def scores(searcher: Searcher, terms: list[tuple[str, str, float]]) -> np.ndarray:
+    """Every document's score for (field, token, weight) terms."""
+    scored = np.zeros(searcher.doc_count_all(), dtype=np.float64)
     live = max(searcher.doc_count(), 1)
     for field_name, token, weight in terms:
         p = postings(searcher, field_name, token)
@@ -195,14 +196,14 @@ def _scores(searcher: Searcher, terms: list[tuple[str, str, float]]) -> np.ndarr
             continue
         df = len(p.ids)
         idf = math.log(1 + (live - df + 0.5) / (df + 0.5))
-        np.add.at(scores, p.ids, weight * idf * p.tfs * (K1 + 1) / (p.tfs + K1))
-    return scores
+        np.add.at(scored, p.ids, weight * idf * p.tfs * (K1 + 1) / (p.tfs + K1))
+    return scored
 
 
-def _best(candidates: np.ndarray, candidate_scores: np.ndarray, limit: int) -> list[int]:
+def best(candidates: np.ndarray, candidate_scores: np.ndarray, limit: int) -> list[int]:
     if len(candidates) > limit:
-        best = np.argpartition(-candidate_scores, limit - 1)[:limit]
-        candidates, candidate_scores = candidates[best], candidate_scores[best]
+        top = np.argpartition(-candidate_scores, limit - 1)[:limit]
+        candidates, candidate_scores = candidates[top], candidate_scores[top]
     # Highest score first; equal scores in document order, so paging is stable.
     order = np.lexsort((candidates, -candidate_scores))
     return candidates[order].tolist()
@@ -212,9 +213,9 @@ def top_documents(searcher: Searcher, terms: list[tuple[str, str, float]], match
     """The `limit` best of the matched documents for (field, token, weight) terms, best first."""
     if not matched or limit <= 0:
         return []
-    scores = _scores(searcher, terms)
+    scored = scores(searcher, terms)
     candidates = np.fromiter(matched, dtype=np.int64, count=len(matched))
-    return _best(candidates, scores[candidates], limit)
+    return best(candidates, scored[candidates], limit)
 
 
 def similar_documents(searcher: Searcher, terms: list[tuple[str, str, float]], live: np.ndarray, exclude: int,
@@ -222,10 +223,10 @@ def similar_documents(searcher: Searcher, terms: list[tuple[str, str, float]], l
     """The `limit` live documents (`live`: a mask) that score highest on these terms, `exclude` left out."""
     if limit <= 0 or not terms:
         return []
-    scores = _scores(searcher, terms)
-    scores[exclude] = 0
-    candidates = np.flatnonzero((scores > 0) & live)
-    return _best(candidates, scores[candidates], limit)
+    scored = scores(searcher, terms)
+    scored[exclude] = 0
+    candidates = np.flatnonzero((scored > 0) & live)
+    return best(candidates, scored[candidates], limit)
 
 
 def live_mask(searcher: Searcher) -> np.ndarray:

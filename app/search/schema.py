@@ -17,7 +17,7 @@ TEXT_WEIGHTS = {"title": 5.0, "summary": 3.0, "lessons": 2.0, "all": 1.0}
 FACETS = ("theme", "city", "country", "lesson", "language", "status")
 _STEMMER_LANG = {"nl": "dutch", "en": "english"}
 # Raised whenever the fields or their analysis change: an index of another format is rebuilt.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 4
 # The most frequent words of a case's own text, kept with it for "related cases".
 KEY_CANDIDATES = 60
 PAIR_SEPARATOR = " "
@@ -91,7 +91,7 @@ def build_schema() -> fields.Schema:
         fingerprint=fields.STORED(),
         excerpt=fields.STORED(),
         key_terms=fields.STORED(),
-        # Unstemmed words of the case, the vocabulary "did you mean" draws from.
+        # Unstemmed words of the case, the vocabulary spelling corrections draw from.
         spelling=fields.TEXT(analyzer=folding_analyzer(), phrase=False, stored=False),
         published=fields.NUMERIC(int, bits=64, sortable=True),
         **text,
@@ -120,7 +120,7 @@ class IndexDocument:
         doc = {
             "slug": self.slug, "fingerprint": self.fingerprint, "excerpt": self.excerpt,
             "published": self.published,
-            "spelling": " ".join([self.title, self.summary, self.places]),
+            "spelling": "\n".join([self.title, self.summary, self.lessons, self.places, self.body]),
             f"title_{self.language}": self.title,
             f"summary_{self.language}": self.summary,
             f"lessons_{self.language}": self.lessons,

@@ -18,15 +18,48 @@ class QueryProblem(ValueError):
 
 
 @dataclass
+class Unit:
+    """One thing the query asks for: the words as typed, then the alternatives that may stand in
+    for them (thesaurus, compounds, other language), each with how much a match counts."""
+
+    typed: Phrase
+    alternatives: list[tuple[Phrase, float]] = field(default_factory=list)
+    quoted: bool = False
+
+    @property
+    def phrases(self) -> list[Phrase]:
+        return [self.typed, *(words for words, _weight in self.alternatives)]
+
+    def weighted(self) -> list[tuple[Phrase, float]]:
+        return [(self.typed, 1.0), *self.alternatives]
+
+    def add(self, words: Phrase, weight: float) -> None:
+        if words and words != self.typed and all(words != w for w, _ in self.alternatives):
+            self.alternatives.append((words, weight))
+
+
+@dataclass
 class ParsedQuery:
-    # Each unit must match (or, in the fallback, any may); a unit lists alternatives.
-    units: list[list[Phrase]] = field(default_factory=list)
+    # Each unit must match (or, in the fallback, any may).
+    units: list[Unit] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
     words: list[str] = field(default_factory=list)  # plain folded words, for "did you mean"
 
     @property
     def is_empty(self) -> bool:
         return not self.units
+
+
+# A thesaurus equivalent is the same thing in other words (often the other language): it counts,
+# but below the words as typed.
+EQUIVALENT_WEIGHT = 0.7
+
+
+def _unit(words: Phrase, equivalents: list[Phrase], quoted: bool = False) -> Unit:
+    unit = Unit(typed=words, quoted=quoted)
+    for other in equivalents:
+        unit.add(other, EQUIVALENT_WEIGHT)
+    return unit
 
 
 def parse(text: str, thesaurus: Thesaurus, max_length: int) -> ParsedQuery:
@@ -39,7 +72,7 @@ def parse(text: str, thesaurus: Thesaurus, max_length: int) -> ParsedQuery:
     def flush() -> None:
         words = fold(" ".join(plain))
         parsed.words.extend(words)
-        parsed.units.extend(thesaurus.expand(words))
+        parsed.units.extend(_unit(chunk[0], chunk[1:]) for chunk in thesaurus.expand(words))
         plain.clear()
 
     for m in _TOKEN_RE.finditer(text):
@@ -55,7 +88,7 @@ def parse(text: str, thesaurus: Thesaurus, max_length: int) -> ParsedQuery:
             flush()
             words = fold(m.group("phrase"))
             if words:
-                parsed.units.append([words, *thesaurus.lookup(words)])
+                parsed.units.append(_unit(words, thesaurus.lookup(words), quoted=True))
         else:
             plain.append(m.group("word"))
     flush()

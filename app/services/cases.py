@@ -7,7 +7,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import selectinload
 
-from .. import db
+from .. import db, gazetteer
 from ..audience import Audience
 from ..models import Case, IndexChange, Lesson, Member
 from ..policy import case_visible, contributor_visible, lesson_visible
@@ -121,10 +121,12 @@ def library_counts(audience: Audience) -> LibraryCounts:
 
 def _count(session, audience: Audience) -> LibraryCounts:
     visible = _audience_filter(_published(), audience).subquery()
-    cases, cities, countries = session.execute(
-        select(func.count(), func.count(func.distinct(visible.c.city)), func.count(func.distinct(visible.c.country)))
-        .select_from(visible)
+    cases, countries = session.execute(
+        select(func.count(), func.count(func.distinct(visible.c.country))).select_from(visible)
     ).one()
+    # One city however its cases write it (`Kopenhagen`, `Copenhagen`): counted by the gazetteer's key.
+    pairs = session.execute(select(visible.c.city, visible.c.country).distinct()).all()
+    cities = len({p.key for p in gazetteer.places((city, country) for city, country in pairs).values()})
     lessons = select(func.count()).select_from(Lesson).join(visible, Lesson.case_id == visible.c.id) \
         .where(Lesson.kind == "went_badly")
     if not audience.is_member:

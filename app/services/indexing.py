@@ -10,9 +10,8 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import db
+from .. import db, gazetteer
 from ..audience import Audience
-from ..i18n import country_name
 from ..models import Case, IndexChange
 from ..policy import case_visible, lesson_visible
 from ..rendering import plain_text
@@ -37,11 +36,11 @@ def document_for(case: Case | None, index_name: str) -> IndexDocument | None:
     lessons_text = "\n".join(plain_text(l.text) for l in lessons)
     summary = plain_text(case.summary)
     body = plain_text(case.body)
-    places = " ".join([case.city, country_name(case.country, "en"), country_name(case.country, "nl"),
-                       *case.organisations, *_named_contributor(case)])
+    # Every name of the city and the country (`Wenen`, `Wien`, `Oostenrijk`…), so any of them finds it.
+    places = " ".join([*gazetteer.aliases(case.city, case.country), *case.organisations, *_named_contributor(case)])
     excerpt = " ".join([summary, lessons_text, body])[:EXCERPT_CHARS]
     facets = {
-        "theme": list(case.themes), "city": [case.city], "country": [case.country],
+        "theme": list(case.themes), "city": [gazetteer.place(case.city, case.country).key], "country": [case.country],
         "lesson": sorted({l.kind for l in lessons}), "language": [case.language],
         "status": [case.status] if case.status else [],
     }
@@ -71,6 +70,7 @@ def _write(slugs: set[str], last_change: int, wait: float | None = None) -> bool
     """Rewrite these cases in both indexes; False when another process holds the writer lock."""
     with db.fresh_session() as session:
         cases = _load(session, slugs)
+        gazetteer.places((c.city, c.country) for c in cases.values())  # the city files read once for all
         documents = {slug: {name: document_for(cases.get(slug), name) for name in INDEX_NAMES} for slug in slugs}
     return engine().apply(documents, last_change, wait)
 
@@ -130,6 +130,7 @@ def rebuild(progress: Callable[[int], None] | None = None, on_total: Callable[[i
         # Read the log position first: a change committed during the build is replayed after it.
         last_change = session.scalar(select(func.coalesce(func.max(IndexChange.id), 0))) or 0
         cases = session.scalars(select(Case).options(selectinload(Case.lessons)).order_by(Case.id)).all()
+    gazetteer.places((c.city, c.country) for c in cases)  # named before the build (and its forks) needs them
     shared = [c for c in cases if reads_the_same_for_everyone(c)]
     other = [c for c in cases if not reads_the_same_for_everyone(c)]
     half = len(shared) // 2

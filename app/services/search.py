@@ -26,6 +26,7 @@ class SearchRequest:
     filters: dict[str, list[str]] = field(default_factory=dict)  # keyed by facet name
     sort: str = "relevance"
     page: int = 1
+    as_typed: bool = False  # no automatic correction of misspelt words ("search instead for …")
 
     @classmethod
     def from_args(cls, args) -> SearchRequest:
@@ -41,7 +42,8 @@ class SearchRequest:
             page = 1
         sort = args.get("sort", "relevance")
         return cls(q=args.get("q", "") or "", filters=filters,
-                   sort=sort if sort in SORTS else "relevance", page=page)
+                   sort=sort if sort in SORTS else "relevance", page=page,
+                   as_typed=args.get("as_typed") in ("1", "true", "yes"))
 
 
 @dataclass
@@ -66,6 +68,7 @@ class SearchPage:
     results: list[Result] = field(default_factory=list)
     facets: dict[str, list[FacetValue]] = field(default_factory=lambda: {f: [] for f in FACETS})
     suggestion: str | None = None
+    corrected_query: str | None = None  # misspelt words corrected: these are its results
     message: str | None = None
     any_word: bool = False
 
@@ -85,7 +88,8 @@ def search_cases(audience: Audience, request: SearchRequest) -> SearchPage:
     per_page = current_app.config["SEARCH_PER_PAGE"]
     page = SearchPage(request=request, per_page=per_page)
     query = Query(text=request.q, filters=request.filters, page=request.page, per_page=per_page,
-                  newest=request.sort == "newest", max_length=current_app.config["SEARCH_MAX_QUERY_LENGTH"])
+                  newest=request.sort == "newest", max_length=current_app.config["SEARCH_MAX_QUERY_LENGTH"],
+                  correct=not request.as_typed)
     try:
         hits = indexing.engine().query(audience.index_name, query)
     except QueryProblem as problem:
@@ -99,7 +103,7 @@ def search_cases(audience: Audience, request: SearchRequest) -> SearchPage:
     visible = case_service.cases_by_slug(audience, [h.slug for h in hits.hits])
     page.results = [Result(case=c, snippet=snippets[c.slug]) for c in visible]
     page.total = hits.total - (len(hits.hits) - len(visible))
-    page.suggestion, page.any_word = hits.suggestion, hits.any_word
+    page.suggestion, page.any_word, page.corrected_query = hits.suggestion, hits.any_word, hits.corrected_query
     selected = {facet: {v.lower() for v in values} for facet, values in hits.filters.items()}
     page.facets = {
         facet: [FacetValue(value=v, label=label(facet, v), count=n, selected=v.lower() in selected.get(facet, ()))

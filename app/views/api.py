@@ -31,6 +31,7 @@ def search_api():
         "facets": {facet: [{"value": v.value, "label": v.label, "count": v.count} for v in values]
                    for facet, values in page.facets.items()},
         "suggestion": page.suggestion,
+        "corrected_query": page.corrected_query,
         "message": page.message,
     }
 

@@ -1,10 +1,10 @@
 """Home, case, theme and city pages, the language switch and the error pages."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from .. import vocabulary
+from .. import gazetteer, vocabulary
 from ..auth import current_actor, current_audience
 from ..i18n import LANGUAGE_COOKIE
 from ..policy import can
@@ -52,15 +52,19 @@ def theme(slug: str):
 
 @bp.get("/cities/<name>")
 def city(name: str):
+    """A city under any of its names; `/cities/Wenen` and `/cities/Wien` move to `/cities/Vienna`."""
+    key = gazetteer.city_key(name)
+    if gazetteer.fold(key) != gazetteer.fold(name):
+        query = request.query_string.decode()
+        return redirect(url_for("pages.city", name=key) + (f"?{query}" if query else ""), 301)
     args = MultiDict(request.args)
-    args.setlist("city", [name])
+    args.setlist("city", [key])
     args.setdefault("sort", "newest")
     page = search.search_cases(current_audience(), search.SearchRequest.from_args(args))
     if not page.total:
         abort(404)
     country = page.results[0].case.country if page.results else None
-    return render_template("pages/city.html", city=page.results[0].case.city if page.results else name,
-                           country=country, page=page)
+    return render_template("pages/city.html", city=key, country=country, page=page)
 
 
 @bp.get("/language/<code>")

@@ -1,0 +1,97 @@
+"""From the words a member typed to what the index is asked, one small step at a time.
+
+    normalise (syntax.parse: case, accents; the thesaurus and abbreviations)
+    -> drop stop words and question words (both languages)
+    -> join and split compounds (`zonne panelen` / `zonnepanelen`)
+    -> translate words the thesaurus does not know (the bilingual word list)
+
+Words the index does not know are corrected in a second pass (spelling.py), on the typed text.
+Each step only adds alternatives to a unit or removes a unit that carries no meaning; which
+alternatives the index can answer is for querying.py, so nothing here reads a document.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from . import bilingual, compounds, thesaurus
+from .syntax import EQUIVALENT_WEIGHT, Unit
+from .thesaurus import fold
+
+QUESTION_WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "question-words.txt"
+# How much a match counts next to one of the words as typed (1.0): parts of a compound are the
+# same words written apart; a dictionary translation is the other language, so it ranks below.
+COMPOUND_WEIGHT = 0.9
+TRANSLATION_WEIGHT = 0.6
+MAX_TRANSLATIONS = 3
+JOINS = ("", "s", "e")  # `stads verwarming` is `stadsverwarming`, `zonne panelen` `zonnepanelen`
+
+
+@cache
+def question_words() -> frozenset[str]:
+    lines = QUESTION_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if (w := line.strip()) and not w.startswith("#"))
+
+
+def _single_word(unit: Unit) -> str | None:
+    """The word of a unit of one plain word, None for phrases and quoted text."""
+    return unit.typed[0] if len(unit.typed) == 1 and not unit.quoted else None
+
+
+def drop_question_words(units: list[Unit]) -> list[Unit]:
+    """`what went wrong in Groningen`: `went` need not match (stop words the analyzers drop).
+    A search of question words alone keeps them: they are then what it is about."""
+    kept = [u for u in units if _single_word(u) not in question_words()]
+    return kept or units
+
+
+def join_compounds(units: list[Unit], known: Callable[[str], bool]) -> list[Unit]:
+    """Two neighbouring words the index knows as one word become one unit: `regenwater opvang`
+    finds `regenwateropvang` (and still the two words side by side)."""
+    joined: list[Unit] = []
+    i = 0
+    while i < len(units):
+        first = _single_word(units[i])
+        second = _single_word(units[i + 1]) if i + 1 < len(units) else None
+        if first and second:
+            word = next((first + link + second for link in JOINS if known(first + link + second)), None)
+            if word is not None:
+                unit = Unit(typed=(first, second))
+                unit.add((word,), COMPOUND_WEIGHT)
+                for other in thesaurus.default().lookup((word,)):
+                    unit.add(other, EQUIVALENT_WEIGHT)
+                joined.append(unit)
+                i += 2
+                continue
+        joined.append(units[i])
+        i += 1
+    return joined
+
+
+def split_compounds(units: list[Unit]) -> list[Unit]:
+    """A compound also finds its parts written apart: `zonnepanelen` finds `zonne panelen`."""
+    for unit in units:
+        word = _single_word(unit)
+        parts = compounds.split(word) if word else None
+        if parts:
+            unit.add(parts, COMPOUND_WEIGHT)
+    return units
+
+
+def translate(units: list[Unit]) -> list[Unit]:
+    """A word with no thesaurus entry also finds its counterparts in the other language."""
+    for unit in units:
+        word = _single_word(unit)
+        if word and not unit.alternatives:
+            for other in bilingual.translations(word)[:MAX_TRANSLATIONS]:
+                unit.add(fold(other), TRANSLATION_WEIGHT)
+    return units
+
+
+def understand(units: list[Unit], known: Callable[[str], bool]) -> list[Unit]:
+    """Every step in order. `known(word)`: does the asking audience's index hold this word."""
+    units = drop_question_words(units)
+    units = join_compounds(units, known)
+    units = split_compounds(units)
+    return translate(units)
