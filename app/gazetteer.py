@@ -277,7 +277,7 @@ def _place_of(record: dict, written: str, country: str) -> Place:
     main_names = [written, names["en"], names["nl"], local, record["name"]]
     trusted = [*main_names, *exonyms]
     aliases = _unique([*[t for t in trusted if _is_latin(t)],
-                       *[a for a in alternates if not _is_ordinary(a, trusted) and not _is_near(a, main_names)]])
+                       *[a for a in alternates if not _is_ordinary(a, trusted)]])
     return Place(key=names["en"], names=names, local=local, aliases=tuple(aliases), country=code or country,
                  geonameid=record["geonameid"], population=record["population"])
 
@@ -361,30 +361,6 @@ def _is_ordinary(alternate: str, trusted: list[str]) -> bool:
         return False
     return any(len(w) >= 4 and w not in own_words and max(zipf(w, lang) for lang in LANGS) >= ORDINARY_ZIPF
                for w in words)
-
-
-def _is_near(alternate: str, trusted: list[str]) -> bool:
-    """A spelling a letter or two away from one of the city's own names (`Groninga`, `Viena`):
-    spelling correction reaches the name from it already, and as a word of the index it would only
-    stand in the way of "did you mean" (`groningn`: `groningen`, not `groninga`)."""
-    word = fold(alternate)
-    allowed = 2 if len(word) >= 8 else 1
-    return any(_distance(word, fold(t), allowed) <= allowed for t in trusted)
-
-
-def _distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, or more than `limit` as soon as it must be."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -142,3 +142,29 @@ def test_cross_language_matches_rank_below_same_language_matches(client, add_cas
              summary="Hoe een warmtenet werkt.", body="Leidingen vervoeren heet water.")
     assert slugs(client, "warmtenet") == ["nl-case", "en-case"]
     assert slugs(client, "heat network") == ["en-case", "nl-case"]
+
+
+def test_a_part_finds_the_compound_and_the_parts_in_any_order(client, add_case):
+    add_case(slug="mushrooms", title="Oesterzwammen op koffiedik", language="nl", city="Rotterdam",
+             summary="Een bedrijf kweekt oesterzwammen.", body="Regenwateropvang op het dak van de hal.")
+    assert slugs(client, "zwammen") == ["mushrooms"]
+    assert slugs(client, "opvang regenwater") == ["mushrooms"]
+
+
+def test_other_forms_of_a_word_find_the_forms_cases_use(client, add_case):
+    add_case(slug="houten", title="Een stad waar iedereen kan fietsen", language="nl", city="Houten",
+             summary="Auto's rijden om de wijken heen.", body="Kinderen fietsen zelf naar school.")
+    assert slugs(client, "waar fietst iedereen") == ["houten"]
+
+
+def test_compounds_forms_and_translations_never_reach_members_only_text(client, add_case, signed_in):
+    add_case(slug="open", title="Open streets", language="en", summary="A public story.", body="Nothing more.")
+    add_case(slug="closed", title="Oesterzwammen op koffiedik", language="nl", visibility="members",
+             summary="Regenwateropvang op het dak.", body="De kwekers fietsen naar de hal.")
+    member = signed_in("member@example.org")
+    for q in ("oester zwammen", "zwammen", "regenwater opvang", "coffee grounds", "fietst", "oesterzwamen"):
+        assert slugs(member, q) == ["closed"], q
+        visitor = search(client, q)
+        assert visitor["total"] == 0 and visitor["results"] == [], q
+        assert not visitor["suggestion"] and not visitor["corrected_query"], q
+        assert all(not values for values in visitor["facets"].values()), q

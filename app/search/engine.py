@@ -18,7 +18,7 @@ from typing import Literal
 
 from whoosh.searching import Searcher
 
-from . import querying, ranking, spelling, syntax, thesaurus
+from . import querying, ranking, spelling, syntax, thesaurus, understanding
 from .querying import Hits
 from .schema import IndexDocument, text_fields
 from .store import INDEX_NAMES, IndexMissing, IndexStore, SegmentJob
@@ -158,6 +158,7 @@ class SearchEngine:
 
         Runs on its own searchers, without the search lock: searches go on meanwhile.
         """
+        understanding.load()  # the word lists too (once per process; a fifth of a second)
         signature = self._segments_signature()
         if signature is None or self.needs_rebuild():
             return True

@@ -217,10 +217,16 @@ def _idf(searcher: Searcher, df: int) -> float:
     return math.log(1 + (live - df + 0.5) / (df + 0.5))
 
 
-def _unit_strength(searcher: Searcher, unit: Unit) -> np.ndarray:
-    """Per document: how much this unit counts where the case holds it (title > summary >
-    lessons > body), times how rare it is; 0 where the case does not hold it."""
+PLACE_BONUS = 0.5  # a word in the title counts 3 times one in the body, in the summary twice
+
+
+def _unit_strength(searcher: Searcher, unit: Unit, live: set[int]) -> np.ndarray:
+    """Per document: how rare this unit is (the important words are the rare ones: counted over
+    every way of writing it), a little more where the case holds it in its title, summary or
+    lessons; 0 where the case does not hold it."""
     best = np.zeros(searcher.doc_count_all(), dtype=np.float64)
+    holding = set().union(*(_alternative_docs(searcher, words, None) for words in unit.phrases)) & live
+    rarity = _idf(searcher, len(holding))
     for words, alt_weight in unit.weighted():
         for lang in LANGUAGES:
             tokens = _tokens(searcher, words, lang)
@@ -231,16 +237,17 @@ def _unit_strength(searcher: Searcher, unit: Unit) -> np.ndarray:
                 docs = lists[0] if len(lists) == 1 else np.array(sorted(set.intersection(
                     *(set(ids.tolist()) for ids in lists))), dtype=np.int64)
                 if len(docs):
-                    rarity = _idf(searcher, len(ranking.postings(searcher, f"all_{lang}", tokens[0]).ids))
-                    best[docs] = np.maximum(best[docs], field_weight * alt_weight * rarity)
+                    # How many of the important words first, where they stand second.
+                    where = 1 + PLACE_BONUS * (field_weight - 1)
+                    best[docs] = np.maximum(best[docs], where * alt_weight * rarity)
     return best
 
 
-def coverage_documents(searcher: Searcher, units: list[Unit], matched: set[int], limit: int) -> tuple[list[int], float]:
+def coverage_documents(searcher: Searcher, units: list[Unit], matched: set[int], live: set[int], limit: int) -> tuple[list[int], float]:
     """When no case holds every word: the cases holding most of the important words (rare ones
     count more), where it matters most, first; BM25 only breaks ties. Also the share of the
     units the best case holds."""
-    strengths = [_unit_strength(searcher, unit) for unit in units]
+    strengths = [_unit_strength(searcher, unit, live) for unit in units]
     candidates = np.fromiter(matched, dtype=np.int64, count=len(matched))
     held = sum((s[candidates] > 0).astype(np.float64) for s in strengths)
     scores = sum(s[candidates] for s in strengths)
@@ -317,7 +324,7 @@ def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, ne
     coverage = 1.0 if matched and not any_word else 0.0
     docnums: list[int] = []
     if matched and any_word:
-        docnums, coverage = coverage_documents(searcher, units, matched, first + per_page)
+        docnums, coverage = coverage_documents(searcher, units, matched, cache.live, first + per_page)
         if newest:
             docnums = ranking.newest_documents(searcher, matched, first + per_page)
     elif matched and first < len(matched):

@@ -10,6 +10,8 @@ from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokeniz
 from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
+from . import compounds
+
 LANGUAGES = ("nl", "en")
 # Field weights: title, then summary, then lessons, then body (DESIGN.md). `all` holds every
 # word of the case (body included): matching runs on it alone, the others add to the score.
@@ -17,7 +19,7 @@ TEXT_WEIGHTS = {"title": 5.0, "summary": 3.0, "lessons": 2.0, "all": 1.0}
 FACETS = ("theme", "city", "country", "lesson", "language", "status")
 _STEMMER_LANG = {"nl": "dutch", "en": "english"}
 # Raised whenever the fields or their analysis change: an index of another format is rebuilt.
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 # The most frequent words of a case's own text, kept with it for "related cases".
 KEY_CANDIDATES = 60
 PAIR_SEPARATOR = " "
@@ -28,10 +30,32 @@ def folding_analyzer():
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
-def language_analyzer(lang: str):
+class CompoundParts(Filter):
+    """Indexes a Dutch compound's parts beside it, at its position: `oesterzwammen` is also
+    found by `zwammen` and `oester`, and `opvang regenwater` finds `regenwateropvang`.
+    Only when indexing: a query's compounds are split by the query steps (understanding.py)."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            # Read before yielding: the filters after this one change the token in place.
+            text = token.text
+            parts = compounds.split(text) if token.mode == "index" and len(text) >= compounds.MIN_WORD else None
+            yield token
+            if parts:
+                copy = token.copy()  # the same position: phrases across the compound still hold
+                for part in parts:
+                    copy.text = part
+                    yield copy
+
+
+def language_analyzer(lang: str, parts: bool = True):
+    """Folded, stop words dropped, stemmed; Dutch compounds also as their parts (`parts`)."""
     fold = folding_analyzer()
     stop = frozenset(t.text for word in stopwords_for_language(lang) for t in fold(word))
-    return folding_analyzer() | StopFilter(stoplist=stop, minsize=1) | StemFilter(lang=_STEMMER_LANG[lang])
+    chain = folding_analyzer() | StopFilter(stoplist=stop, minsize=1)
+    if parts and lang == "nl":
+        chain = chain | CompoundParts()  # after the stop filter, which numbers the positions
+    return chain | StemFilter(lang=_STEMMER_LANG[lang])
 
 
 class WordPairs(Filter):
@@ -51,7 +75,8 @@ class WordPairs(Filter):
 
 
 def pairs_analyzer(lang: str):
-    return language_analyzer(lang) | WordPairs()
+    # Pairs of the words as written: parts of compounds would pair with their own compound.
+    return language_analyzer(lang, parts=False) | WordPairs()
 
 
 def word_pairs(tokens: list[str]) -> list[str]:
@@ -61,7 +86,7 @@ def word_pairs(tokens: list[str]) -> list[str]:
 
 @cache
 def _key_analyzer(lang: str):
-    return language_analyzer(lang)
+    return language_analyzer(lang, parts=False)
 
 
 def key_counts(lang: str, text: str) -> list[tuple[str, int]]:

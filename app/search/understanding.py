@@ -3,6 +3,7 @@
     normalise (syntax.parse: case, accents; the thesaurus and abbreviations)
     -> drop stop words and question words (both languages)
     -> join and split compounds (`zonne panelen` / `zonnepanelen`)
+    -> other forms of words the index does not hold (`fietst`: `fietsen`)
     -> translate words the thesaurus does not know (the bilingual word list)
 
 Words the index does not know are corrected in a second pass (spelling.py), on the typed text.
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from . import bilingual, compounds, thesaurus
+from . import bilingual, compounds, thesaurus, wordlists
 from .syntax import EQUIVALENT_WEIGHT, Unit
 from .thesaurus import fold
 
@@ -26,6 +27,9 @@ COMPOUND_WEIGHT = 0.9
 TRANSLATION_WEIGHT = 0.6
 MAX_TRANSLATIONS = 3
 JOINS = ("", "s", "e")  # `stads verwarming` is `stadsverwarming`, `zonne panelen` `zonnepanelen`
+FORM_WEIGHT = 0.9
+MAX_FORMS = 3
+_VOWELS = "aeiou"
 
 
 @cache
@@ -79,11 +83,38 @@ def split_compounds(units: list[Unit]) -> list[Unit]:
     return units
 
 
+def word_forms(word: str) -> list[str]:
+    """Other forms a word may take: verb forms the stemmers leave apart (`fietst`, `fietsen`:
+    Dutch Snowball stems them differently), plurals and inflected adjectives, most likely first."""
+    forms: list[str] = []
+    if word.endswith("t") and len(word) > 4:
+        forms.append(word[:-1])  # `hij fietst` -> `fiets`
+    for base in [*forms, word]:
+        if base[-1] not in _VOWELS and not base.endswith("en"):
+            if len(base) > 2 and base[-2] in _VOWELS and base[-3] not in _VOWELS and base[-3:-1] not in ("ee", "oo"):
+                forms.append(base + base[-1] + "en")  # `betrek` -> `betrekken`
+            else:
+                forms.append(base + "en")  # `fiets` -> `fietsen`
+    for lang in ("nl", "en"):
+        forms.extend(bilingual.base_forms(word, lang))  # `drijvende` -> `drijvend`, `cities` -> `city`
+    return [f for f in dict.fromkeys(forms) if f != word and len(f) >= 3]
+
+
+def other_forms(units: list[Unit], known: Callable[[str], bool]) -> list[Unit]:
+    """A word no case holds in this form also finds the forms cases do hold (`fietst`: `fietsen`)."""
+    for unit in units:
+        word = _single_word(unit)
+        if word and not known(word):
+            for form in [f for f in word_forms(word) if known(f)][:MAX_FORMS]:
+                unit.add((form,), FORM_WEIGHT)
+    return units
+
+
 def translate(units: list[Unit]) -> list[Unit]:
     """A word with no thesaurus entry also finds its counterparts in the other language."""
     for unit in units:
         word = _single_word(unit)
-        if word and not unit.alternatives:
+        if word and not any(weight == EQUIVALENT_WEIGHT for _words, weight in unit.alternatives):
             for other in bilingual.translations(word)[:MAX_TRANSLATIONS]:
                 unit.add(fold(other), TRANSLATION_WEIGHT)
     return units
@@ -94,4 +125,13 @@ def understand(units: list[Unit], known: Callable[[str], bool]) -> list[Unit]:
     units = drop_question_words(units)
     units = join_compounds(units, known)
     units = split_compounds(units)
+    units = other_forms(units, known)
     return translate(units)
+
+
+def load() -> None:
+    """Read every word list now (a worker's warm-up), not in the first search or change that needs them."""
+    wordlists.warm()
+    thesaurus.default()
+    question_words()
+    bilingual.translations("huis")
