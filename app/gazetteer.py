@@ -349,7 +349,8 @@ def _looks_like_a_name(name: str) -> bool:
     first = name.lstrip("'’")
     return (len(letters) >= 4 and _is_latin(name) and not name.isupper()
             and not any(c.isdigit() or c in "_/()," for c in name)
-            and (name[0].isupper() or first[:2] in ("s-", "s ", "t ")))
+            and (name[0].isupper()  # or `'s-Hertogenbosch`: the apostrophe and a capital after it
+                 or (name[0] in "'’" and first[:2] in ("s-", "s ", "t ") and first[2:3].isupper())))
 
 
 def _is_ordinary(alternate: str, trusted: list[str]) -> bool:

@@ -131,8 +131,8 @@ def _phrase_docs(searcher: Searcher, field_name: str, tokens: list[str], candida
     return found
 
 
-def _alternative_docs(searcher: Searcher, words: Phrase, within: set[int] | None) -> set[int]:
-    """Documents with these words (in this order when several), in either language.
+def _alternative_docs(searcher: Searcher, words: Phrase, within: set[int] | None, loose: bool = False) -> set[int]:
+    """Documents with these words (in this order when several, unless `loose`), in either language.
 
     `within`, when given, bounds the answer: phrases are only checked there.
     """
@@ -142,9 +142,16 @@ def _alternative_docs(searcher: Searcher, words: Phrase, within: set[int] | None
         tokens = _tokens(searcher, words, lang)
         if len(tokens) == 1:
             docs |= ranking.postings(searcher, field_name, tokens[0]).docs
+        elif tokens and loose:
+            docs |= set.intersection(*(ranking.postings(searcher, field_name, t).docs for t in tokens))
         elif tokens:
             docs |= _phrase_in(searcher, lang, tokens, within)
     return docs
+
+
+def _unit_docs(searcher: Searcher, unit: Unit, within: set[int] | None) -> set[int]:
+    """Documents holding the unit in any of its forms."""
+    return set().union(*(_alternative_docs(searcher, words, within, words in unit.loose) for words in unit.phrases))
 
 
 def _phrase_in(searcher: Searcher, lang: str, tokens: list[str], within: set[int] | None) -> set[int]:
@@ -186,11 +193,11 @@ def significant_units(searcher: Searcher, parsed: ParsedQuery, live: set[int]) -
 def matching_docs(searcher: Searcher, units: list[Unit], any_word: bool, within: set[int]) -> set[int]:
     """Set algebra on posting lists: every unit (or any, in the fallback) must match, within `within`."""
     if any_word:
-        return set().union(*(_alternative_docs(searcher, alt, within) for unit in units for alt in unit.phrases)) & within
+        return set().union(*(_unit_docs(searcher, unit, within) for unit in units)) & within
     found = within
     # Single words first: they narrow down where phrases need their positions read.
     for unit in sorted(units, key=lambda u: any(len(alt) > 1 for alt in u.phrases)):
-        found = found & set().union(*(_alternative_docs(searcher, alt, found) for alt in unit.phrases))
+        found = found & _unit_docs(searcher, unit, found)
         if not found:
             return set()
     return set(found)
@@ -225,7 +232,7 @@ def _unit_strength(searcher: Searcher, unit: Unit, live: set[int]) -> np.ndarray
     every way of writing it), a little more where the case holds it in its title, summary or
     lessons; 0 where the case does not hold it."""
     best = np.zeros(searcher.doc_count_all(), dtype=np.float64)
-    holding = set().union(*(_alternative_docs(searcher, words, None) for words in unit.phrases)) & live
+    holding = _unit_docs(searcher, unit, None) & live
     rarity = _idf(searcher, len(holding))
     for words, alt_weight in unit.weighted():
         for lang in LANGUAGES:

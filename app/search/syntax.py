@@ -25,6 +25,9 @@ class Unit:
     typed: Phrase
     alternatives: list[tuple[Phrase, float]] = field(default_factory=list)
     quoted: bool = False
+    # Alternatives whose words may stand anywhere in a case, not side by side: the parts of a
+    # compound (`zonnedaken`: `zonnepanelen op de daken`).
+    loose: set[Phrase] = field(default_factory=set)
 
     @property
     def phrases(self) -> list[Phrase]:
@@ -33,9 +36,11 @@ class Unit:
     def weighted(self) -> list[tuple[Phrase, float]]:
         return [(self.typed, 1.0), *self.alternatives]
 
-    def add(self, words: Phrase, weight: float) -> None:
+    def add(self, words: Phrase, weight: float, loose: bool = False) -> None:
         if words and words != self.typed and all(words != w for w, _ in self.alternatives):
             self.alternatives.append((words, weight))
+            if loose:
+                self.loose.add(words)
 
 
 @dataclass

@@ -28,6 +28,8 @@ TRANSLATION_WEIGHT = 0.6
 MAX_TRANSLATIONS = 3
 JOINS = ("", "s", "e")  # `stads verwarming` is `stadsverwarming`, `zonne panelen` `zonnepanelen`
 FORM_WEIGHT = 0.9
+# Dutch diminutives, longest first: the stemmer keeps `steegjes` apart from `steeg`.
+DIMINUTIVES = ("etjes", "etje", "tjes", "pjes", "tje", "pje", "jes", "je")
 MAX_FORMS = 3
 _VOWELS = "aeiou"
 
@@ -79,7 +81,7 @@ def split_compounds(units: list[Unit]) -> list[Unit]:
         word = _single_word(unit)
         parts = compounds.split(word) if word else None
         if parts:
-            unit.add(parts, COMPOUND_WEIGHT)
+            unit.add(parts, COMPOUND_WEIGHT, loose=True)
     return units
 
 
@@ -87,6 +89,13 @@ def word_forms(word: str) -> list[str]:
     """Other forms a word may take: verb forms the stemmers leave apart (`fietst`, `fietsen`:
     Dutch Snowball stems them differently), plurals and inflected adjectives, most likely first."""
     forms: list[str] = []
+    for ending in DIMINUTIVES:  # `steegjes` -> `steeg`, `balletje` -> `bal`
+        base = word[: -len(ending)]
+        if word.endswith(ending) and len(base) >= 3:
+            if ending.startswith("e") and base[-1] == base[-2]:
+                base = base[:-1]
+            forms.append(base)
+            break
     if word.endswith("t") and len(word) > 4:
         forms.append(word[:-1])  # `hij fietst` -> `fiets`
     for base in [*forms, word]:
@@ -115,7 +124,9 @@ def translate(units: list[Unit]) -> list[Unit]:
     for unit in units:
         word = _single_word(unit)
         if word and not any(weight == EQUIVALENT_WEIGHT for _words, weight in unit.alternatives):
-            for other in bilingual.translations(word)[:MAX_TRANSLATIONS]:
+            found = bilingual.translations(word) or next(
+                (t for t in map(bilingual.translations, word_forms(word)) if t), [])
+            for other in found[:MAX_TRANSLATIONS]:
                 unit.add(fold(other), TRANSLATION_WEIGHT)
     return units
 
