@@ -17,7 +17,7 @@ A city the gazetteer does not know keeps the name as written.
 
 The city files are read as a stream (about a megabyte at a time, nothing kept but the cities
 asked for): cities of 15,000 people first, then those of 1,000 for smaller towns (`Houten`).
-Places found are kept for the life of the process; they are small.
+Places found are kept by the process (a library's cities; emptied past 20,000).
 """
 from __future__ import annotations
 
@@ -76,6 +76,7 @@ class Place:
 class _Cache:
     places: dict[tuple[str, str], Place] = field(default_factory=dict)  # (as written, country)
     by_key: dict[str, Place] = field(default_factory=dict)  # key or any name asked for as a key
+    aliases: dict[str, str] | None = None  # folded name -> key, of the places above (made when asked)
 
 
 _lock = threading.RLock()
@@ -90,8 +91,11 @@ def fold(text: str) -> str:
 
 # --- cities ------------------------------------------------------------------------------------
 def place(city: str, country: str) -> Place:
-    """The city a case names (as written, with its country code)."""
-    return places([(city, country)])[(_clean(city), country)]
+    """The city a case names (as written, with its country code); a draft may name none yet."""
+    pair = (_clean(city), (country or "").upper())
+    if not pair[0]:
+        return _unknown(city or "", pair[1], city or "")
+    return places([pair])[pair]
 
 
 def places(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Place]:
@@ -124,8 +128,20 @@ def by_key(key: str) -> Place:
 
 
 def city_key(name: str) -> str:
-    """The key of the city a filter or URL names in any of its names (`Wenen`, `Wien` -> `Vienna`)."""
-    return by_key(name).key if name and name.strip() else name
+    """The key of a library city a filter or URL names in any of its names (`Wenen`, `Wien` ->
+    `Vienna`); any other name as it is. Only the cities named in this process are asked (the
+    library's, named at a worker's start and as cases arrive): what a visitor types never makes
+    the city files be read."""
+    folded = fold(name or "")
+    if not folded:
+        return name
+    with _lock:
+        if _cache.aliases is None:
+            _cache.aliases = {}
+            for found in _cache.places.values():
+                for alias in (found.key, *found.names.values(), found.local, *found.aliases):
+                    _cache.aliases.setdefault(fold(alias), found.key)
+        return _cache.aliases.get(folded, name)
 
 
 def city_name(key: str, language: str) -> str:
@@ -146,6 +162,7 @@ def _remember(pair: tuple[str, str], found: Place) -> None:
     if len(_cache.places) >= _MAX_CACHED:
         _cache.places.clear()
     _cache.places[pair] = found
+    _cache.aliases = None
     _remember_key(found.key, found)
 
 
@@ -184,12 +201,18 @@ def _with_key(found: Place, record: dict) -> Place:
 
 
 def _keyed(found: Place, key: str) -> Place:
-    return Place(key=key, names=found.names, local=found.local, aliases=found.aliases, country=found.country,
+    return Place(key=_url_safe(key), names=found.names, local=found.local, aliases=found.aliases, country=found.country,
                  geonameid=found.geonameid, population=found.population)
 
 
 def _unknown(city: str, country: str, key: str) -> Place:
-    return Place(key=key, names={lang: city for lang in LANGS}, local=city, aliases=(city,), country=country)
+    return Place(key=_url_safe(key), names={lang: city for lang in LANGS}, local=city, aliases=(city,),
+                 country=country)
+
+
+def _url_safe(key: str) -> str:
+    """A key is a path segment of `/cities/<key>`: `Biel/Bienne` is `Biel-Bienne`."""
+    return key.replace("/", "-")
 
 
 # --- reading the city files ----------------------------------------------------------------------
@@ -249,7 +272,13 @@ def _records(tier: int, countries: set[str], needles: set[bytes]) -> Iterator[di
                 if start < 0 or start in seen:
                     continue
                 seen.add(start)
-                yield json.loads(data[start:data.index(b"}", match.end()) + 1])
+                end = data.find(b"}", match.end())
+                try:
+                    record = json.loads(data[start:end + 1])
+                except ValueError:  # the name matched outside a record (a GeoNames id is a key)
+                    continue
+                if isinstance(record, dict) and "alternatenames" in record:
+                    yield record
             if not block:
                 break
 
@@ -278,7 +307,7 @@ def _place_of(record: dict, written: str, country: str) -> Place:
     trusted = [*main_names, *exonyms]
     aliases = _unique([*[t for t in trusted if _is_latin(t)],
                        *[a for a in alternates if not _is_ordinary(a, trusted)]])
-    return Place(key=names["en"], names=names, local=local, aliases=tuple(aliases), country=code or country,
+    return Place(key=_url_safe(names["en"]), names=names, local=local, aliases=tuple(aliases), country=code or country,
                  geonameid=record["geonameid"], population=record["population"])
 
 

@@ -40,7 +40,7 @@ from app import db
 
 from live import own_database
 
-PAGE_TYPES = ("home", "search", "search api", "case", "theme", "city", "all cases")
+PAGE_TYPES = ("home", "search", "search api", "search api, typed", "case", "theme", "city", "all cases")
 # Targets (the issue "Run it for real", item 10): page p95 at a size, and for every size the
 # time until a change is searchable in every worker of its node and on another node.
 PAGE_P95_MS = {10_000: 30.0, 50_000: 80.0}

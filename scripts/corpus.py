@@ -49,7 +49,7 @@ GENERATOR_VERSION = 2
 DEFAULT_SEED = 11
 CACHE_DIR = ROOT / ".bench"
 # Besides the generator (GENERATOR_VERSION) and the migrations, these decide what the index holds.
-SHAPING_FILES = ("app/search/schema.py", "app/services/indexing.py")
+SHAPING_FILES = ("app/search/schema.py", "app/services/indexing.py", "app/search/compounds.py", "app/gazetteer.py")
 SEARCH_PARAMS = 600
 SAMPLE_SLUGS = 3000
 # Files at least this large are whoosh segment data, written once and never changed in place:
@@ -209,6 +209,30 @@ def search_params(rng: random.Random, words: dict[str, list[str]], cities: list[
     return out
 
 
+QUESTIONS = {"en": ["how did {} work", "what went wrong with {}", "who has tried {}"],
+             "nl": ["hoe werkt {}", "wat ging er mis met {}", "wie heeft {} geprobeerd"]}
+
+
+def typed_params(rng: random.Random, words: dict[str, list[str]], n: int) -> list[dict]:
+    """Searches as members type them: a third each a question around two words, a word with two
+    letters swapped (a typo), two words run together (a compound)."""
+    common = {lang: sorted({w for w in ws if len(w) > 6 and w.isalpha()}) for lang, ws in words.items()}
+    out = []
+    for i in range(n):
+        lang = rng.choice(["nl", "en"])
+        kind = i % 3
+        if kind == 0:
+            q = rng.choice(QUESTIONS[lang]).format(" ".join(rng.sample(common[lang], 2)))
+        elif kind == 1:
+            word = rng.choice(common[lang])
+            at = rng.randrange(1, len(word) - 2)
+            q = word[:at] + word[at + 1] + word[at] + word[at + 2:]
+        else:
+            q = "".join(rng.sample(common[lang], 2))
+        out.append({"q": q})
+    return out
+
+
 def workload(corpus: Corpus, seed: int = DEFAULT_SEED) -> dict:
     """What requests may ask for, read from the corpus database: anonymous visitors find each."""
     rng = random.Random(seed + 1)
@@ -225,6 +249,7 @@ def workload(corpus: Corpus, seed: int = DEFAULT_SEED) -> dict:
         "cities": cities,
         "themes": list(vocabulary.themes()),
         "search": search_params(rng, vocabulary_from_seed(), cities, SEARCH_PARAMS),
+        "typed": typed_params(random.Random(seed + 2), vocabulary_from_seed(), SEARCH_PARAMS),
         "accounts": {a.role: {"email": a.email, "password": a.password} for a in ACCOUNTS},
     }
 
@@ -243,6 +268,7 @@ def page_paths(work: dict, rng: random.Random, n: int) -> dict[str, list[str]]:
         "home": ["/"] * n,
         "search": ["/search?" + urlencode(rng.choice(search)) for _ in range(n)],
         "search api": ["/api/v1/search?" + urlencode(rng.choice(search)) for _ in range(n)],
+        "search api, typed": ["/api/v1/search?" + urlencode(rng.choice(work["typed"])) for _ in range(n)],
         "case": [f"/cases/{quote(rng.choice(slugs))}" for _ in range(n)],
         "theme": [later_page(f"/themes/{rng.choice(themes)}", 0.2) for _ in range(n)],
         "city": [later_page(f"/cities/{quote(rng.choice(cities))}", 0.2) for _ in range(n)],

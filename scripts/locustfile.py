@@ -95,9 +95,14 @@ class ApiClient(FastHttpUser):
     weight = 2
     wait_time = between(0.05, 0.5)
 
-    @task
+    @task(3)
     def search_api(self) -> None:
         self.client.get(_pick("search api"), name="search api")
+
+    @task
+    def search_api_typed(self) -> None:
+        """Questions, typos and compounds, as members type them."""
+        self.client.get(_pick("search api, typed"), name="search api, typed")
 
 
 class Member(FastHttpUser):

@@ -221,10 +221,23 @@ def test_the_postings_cache_drops_the_least_recently_used_lists_first(tmp_path, 
     engine = build(tmp_path, [doc(f"d{i}", "Title", f"alpha beta gamma word{i}", i) for i in range(100)])
     with engine._reading("public") as searcher:
         reader = searcher.leaf_searchers()[0][0].reader()
-        size = sum(a.nbytes for a in ranking._segment_postings(reader, "all_en", "alpha"))
+        size = ranking._entry_bytes(ranking._segment_postings(reader, "all_en", "alpha"))
         monkeypatch.setattr(ranking, "SEGMENT_CACHE_BYTES", 2 * size)
         ranking._segment_postings(reader, "all_en", "beta")
         ranking._segment_postings(reader, "all_en", "alpha")  # used again: now the most recent
         ranking._segment_postings(reader, "all_en", "gamma")
     assert [token for (_s, _f, token) in ranking._SEGMENT_POSTINGS] == ["alpha", "gamma"]
     assert ranking._segment_bytes == 2 * size
+
+
+def test_words_no_case_holds_count_towards_the_postings_cache(tmp_path, monkeypatch):
+    from app.search import ranking
+    monkeypatch.setattr(ranking, "_SEGMENT_POSTINGS", ranking.OrderedDict())
+    monkeypatch.setattr(ranking, "_segment_bytes", 0)
+    monkeypatch.setattr(ranking, "SEGMENT_CACHE_BYTES", 100 * ranking.ENTRY_OVERHEAD)
+    engine = build(tmp_path, [doc(f"d{i}", "Title", f"alpha word{i}", i) for i in range(10)])
+    with engine._reading("public") as searcher:
+        reader = searcher.leaf_searchers()[0][0].reader()
+        for i in range(1000):  # a visitor typing nonsense
+            ranking._segment_postings(reader, "all_en", f"nosuchword{i}")
+    assert len(ranking._SEGMENT_POSTINGS) <= 100

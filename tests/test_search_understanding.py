@@ -168,3 +168,47 @@ def test_compounds_forms_and_translations_never_reach_members_only_text(client, 
         assert visitor["total"] == 0 and visitor["results"] == [], q
         assert not visitor["suggestion"] and not visitor["corrected_query"], q
         assert all(not values for values in visitor["facets"].values()), q
+
+
+# --- odd input: answered, never a 500, nothing lost ------------------------------------------------
+
+def test_joining_two_words_still_finds_them_apart(client, add_case):
+    add_case(slug="apart", title="De kwaliteit van het water", language="nl", city="Delft",
+             summary="Metingen in de grachten.", body="Het water werd elke week gemeten.")
+    add_case(slug="together", title="Waterkwaliteit meten", language="nl", city="Leiden",
+             summary="Sensoren in de singels.", body="Bewoners lezen de sensoren uit.")
+    assert set(slugs(client, "water kwaliteit")) == {"apart", "together"}
+
+
+def test_common_misspellings_are_corrected_though_the_web_writes_them(client, add_case):
+    add_case(slug="gov", title="How local government works with residents", language="en", city="Leeds",
+             country="GB", summary="A council listens.", body="The government of the city opened its budget.")
+    data = search(client, "goverment")
+    assert data["corrected_query"] == "government" and [r["slug"] for r in data["results"]] == ["gov"]
+
+
+def test_a_correction_keeps_filters_and_quotes_as_typed(client, library):
+    data = search(client, 'rainproff "green roofs" city:Amsterdam')
+    assert data["corrected_query"] == 'rainproof "green roofs" city:Amsterdam'
+
+
+def test_a_correction_near_the_length_limit_is_still_answered(client, library):
+    q = ("groene daken " * 20)[:180] + " klimatadaptatie"
+    data = search(client, q)
+    assert data["message"] is None or "too long" not in data["message"]
+
+
+@pytest.mark.parametrize("q", ["city:2761369", "city:3039163 water", "city:\"\"", "city:Biel/Bienne", "街道", "1234567"])
+def test_odd_city_filters_and_scripts_are_answered(client, library, q):
+    assert client.get("/api/v1/search", query_string={"q": q}).status_code == 200
+    assert client.get("/search", query_string={"q": q}).status_code == 200
+    assert client.get("/cities/2761369").status_code == 404
+
+
+def test_the_other_language_ranks_below_the_words_as_typed(client, add_case):
+    for i in range(6):
+        add_case(slug=f"nl-{i}", title=f"Bewoners van wijk {i}", language="nl", city="Tilburg",
+                 summary="De bewoners praten mee.", body="Bewoners en buren.")
+    add_case(slug="en-case", title="Residents decide", language="en", city="Leeds", country="GB",
+             summary="Residents choose the budget.", body="Residents vote.")
+    assert slugs(client, "bewoners")[-1] == "en-case"

@@ -169,6 +169,9 @@ class SearchEngine:
                 searchers.append(self.store.open_searcher(current, name))
             readers = [leaf.reader() for searcher in searchers for leaf, _offset in searcher.leaf_searchers()]
             done = ranking.warm(readers, text_fields(), on_work)
+            for reader in readers:
+                if reader.segment() is not None:
+                    spelling.segment_words(reader)  # the vocabulary corrections draw from
         finally:
             for searcher in searchers:
                 searcher.close()
@@ -182,26 +185,29 @@ class SearchEngine:
     # --- reading ---------------------------------------------------------------------------------
     def query(self, index_name: str, query: Query) -> Hits:
         """Raises syntax.QueryProblem for a query we cannot answer, SearchUnavailable when the index cannot."""
-        parsed = self._parse(query.text, query)
+        parsed = self._parse(query.text, query, query.max_length)
         with self._reading(index_name) as searcher:
             hits = querying.search(searcher, parsed, query.page, query.per_page, query.newest)
             if not parsed.words or not querying.is_weak(hits):
                 return hits
             # Words this index does not know, corrected from this index's own words.
             fixed = spelling.corrections(searcher, parsed.words)
-            if not fixed:
-                return hits
-            text = spelling.apply(query.text, fixed, thesaurus.fold)
-            corrected = querying.search(searcher, self._parse(text, query), query.page, query.per_page, query.newest)
+        if not fixed:
+            return hits
+        text = spelling.apply(parsed.text, fixed, thesaurus.fold, parsed.plain_spans)
+        # Parsed outside the reading context: nothing there may fail as if the index had.
+        corrected_query = self._parse(text, query, max(query.max_length, len(text)))
+        with self._reading(index_name) as searcher:
+            corrected = querying.search(searcher, corrected_query, query.page, query.per_page, query.newest)
         if query.correct and querying.finds_clearly_more(hits, corrected):
             corrected.corrected_query = text
             return corrected
-        if corrected.total > hits.total or corrected.coverage > hits.coverage:
+        if corrected.total > hits.total:
             hits.suggestion = text  # "did you mean": only when it would find more
         return hits
 
-    def _parse(self, text: str, query: Query) -> syntax.ParsedQuery:
-        parsed = syntax.parse(text, thesaurus.default(), query.max_length)
+    def _parse(self, text: str, query: Query, max_length: int) -> syntax.ParsedQuery:
+        parsed = syntax.parse(text, thesaurus.default(), max_length)
         for facet, values in query.filters.items():
             parsed.filters.setdefault(facet, []).extend(values)
         for facet, values in parsed.filters.items():

@@ -1,4 +1,4 @@
-"""Answering a parsed query from one index: hits, snippets, facet counts and suggestions."""
+"""Answering a parsed query from one index: hits, snippets and facet counts, ranked."""
 from __future__ import annotations
 
 import math
@@ -219,30 +219,50 @@ def scoring_terms(searcher: Searcher, units: list[Unit]) -> list[tuple[str, str,
     return [(field_name, token, weight) for (field_name, token), weight in terms.items()]
 
 
-def _idf(searcher: Searcher, df: int) -> float:
-    live = max(searcher.doc_count(), 1)
-    return math.log(1 + (live - df + 0.5) / (df + 0.5))
+def unit_rarity(searcher: Searcher, unit: Unit) -> float:
+    """How rare what the unit stands for is, whatever way it is written: the idf of its most common
+    form. A translation is then never rarer, and so never weightier, than the words as typed."""
+    df = 0
+    for words in unit.phrases:
+        for lang in LANGUAGES:
+            tokens = _tokens(searcher, words, lang)
+            if tokens:
+                df = max(df, min(ranking.doc_frequency(searcher, f"all_{lang}", t) for t in tokens))
+    return ranking.idf(searcher, df)
+
+
+def rarities(searcher: Searcher, units: list[Unit]) -> dict[str, float]:
+    """token -> the rarity of the unit it belongs to (the rarest, for a token in several)."""
+    found: dict[str, float] = {}
+    for unit in units:
+        rarity = unit_rarity(searcher, unit)
+        for words in unit.phrases:
+            for lang in LANGUAGES:
+                for token in _tokens(searcher, words, lang):
+                    found[token] = max(found.get(token, 0.0), rarity)
+    return found
 
 
 PLACE_BONUS = 0.5  # a word in the title counts 3 times one in the body, in the summary twice
 
 
-def _unit_strength(searcher: Searcher, unit: Unit, live: set[int]) -> np.ndarray:
-    """Per document: how rare this unit is (the important words are the rare ones: counted over
-    every way of writing it), a little more where the case holds it in its title, summary or
-    lessons; 0 where the case does not hold it."""
+def _unit_strength(searcher: Searcher, unit: Unit, matched: set[int]) -> np.ndarray:
+    """Per document: how rare this unit is (the important words are the rare ones), more where
+    the case holds it in its title, summary or lessons; 0 where the case does not hold it."""
     best = np.zeros(searcher.doc_count_all(), dtype=np.float64)
-    holding = _unit_docs(searcher, unit, None) & live
-    rarity = _idf(searcher, len(holding))
+    holding = np.zeros(searcher.doc_count_all(), dtype=bool)
+    holding[np.fromiter(_unit_docs(searcher, unit, matched), dtype=np.int64)] = True
+    rarity = unit_rarity(searcher, unit)
     for words, alt_weight in unit.weighted():
         for lang in LANGUAGES:
             tokens = _tokens(searcher, words, lang)
             if not tokens:
                 continue
             for part, field_weight in TEXT_WEIGHTS.items():
-                lists = [ranking.postings(searcher, f"{part}_{lang}", t).ids for t in tokens]
-                docs = lists[0] if len(lists) == 1 else np.array(sorted(set.intersection(
-                    *(set(ids.tolist()) for ids in lists))), dtype=np.int64)
+                docs = ranking.postings(searcher, f"{part}_{lang}", tokens[0]).ids
+                for token in tokens[1:]:
+                    docs = np.intersect1d(docs, ranking.postings(searcher, f"{part}_{lang}", token).ids)
+                docs = docs[holding[docs]]  # a phrase's words in the field, where the case holds the phrase
                 if len(docs):
                     # How many of the important words first, where they stand second.
                     where = 1 + PLACE_BONUS * (field_weight - 1)
@@ -250,15 +270,15 @@ def _unit_strength(searcher: Searcher, unit: Unit, live: set[int]) -> np.ndarray
     return best
 
 
-def coverage_documents(searcher: Searcher, units: list[Unit], matched: set[int], live: set[int], limit: int) -> tuple[list[int], float]:
+def coverage_documents(searcher: Searcher, units: list[Unit], matched: set[int], limit: int) -> tuple[list[int], float]:
     """When no case holds every word: the cases holding most of the important words (rare ones
     count more), where it matters most, first; BM25 only breaks ties. Also the share of the
     units the best case holds."""
-    strengths = [_unit_strength(searcher, unit, live) for unit in units]
+    strengths = [_unit_strength(searcher, unit, matched) for unit in units]
     candidates = np.fromiter(matched, dtype=np.int64, count=len(matched))
     held = sum((s[candidates] > 0).astype(np.float64) for s in strengths)
     scores = sum(s[candidates] for s in strengths)
-    bm25 = ranking.scores(searcher, scoring_terms(searcher, units))[candidates]
+    bm25 = ranking.scores(searcher, scoring_terms(searcher, units), rarities(searcher, units))[candidates]
     top = bm25.max() if len(bm25) else 0.0
     combined = np.asarray(scores, dtype=np.float64) + (0.01 * bm25 / top if top else 0.0)
     coverage = float(np.max(held)) / len(units) if len(candidates) else 0.0
@@ -331,14 +351,15 @@ def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, ne
     coverage = 1.0 if matched and not any_word else 0.0
     docnums: list[int] = []
     if matched and any_word:
-        docnums, coverage = coverage_documents(searcher, units, matched, cache.live, first + per_page)
+        docnums, coverage = coverage_documents(searcher, units, matched, first + per_page)
         if newest:
             docnums = ranking.newest_documents(searcher, matched, first + per_page)
     elif matched and first < len(matched):
         if newest or not units:
             docnums = ranking.newest_documents(searcher, matched, first + per_page)
         else:
-            docnums = ranking.top_documents(searcher, scoring_terms(searcher, units), matched, first + per_page)
+            docnums = ranking.top_documents(searcher, scoring_terms(searcher, units), matched, first + per_page,
+                                              rarities(searcher, units))
     for docnum in docnums[first:]:
         stored = searcher.stored_fields(docnum)
         hits.append(Hit(slug=stored["slug"], snippet=_snippet(searcher, stored, units)))

@@ -90,6 +90,13 @@ _segment_bytes = 0
 _cache_lock = threading.Lock()
 
 
+ENTRY_OVERHEAD = 512  # bytes of a cache entry besides its arrays: the words no case holds count too
+
+
+def _entry_bytes(entry: tuple[np.ndarray, np.ndarray]) -> int:
+    return entry[0].nbytes + entry[1].nbytes + ENTRY_OVERHEAD
+
+
 def _segment_postings(reader, field_name: str, token: str) -> tuple[np.ndarray, np.ndarray]:
     global _segment_bytes
     segment = reader.segment()
@@ -111,10 +118,10 @@ def _segment_postings(reader, field_name: str, token: str) -> tuple[np.ndarray, 
         with _cache_lock:
             if key not in _SEGMENT_POSTINGS:
                 _SEGMENT_POSTINGS[key] = found
-                _segment_bytes += found[0].nbytes + found[1].nbytes
+                _segment_bytes += _entry_bytes(found)
             while _segment_bytes > SEGMENT_CACHE_BYTES and len(_SEGMENT_POSTINGS) > 1:
-                _old_key, (old_ids, old_tfs) = _SEGMENT_POSTINGS.popitem(last=False)
-                _segment_bytes -= old_ids.nbytes + old_tfs.nbytes
+                _old_key, old = _SEGMENT_POSTINGS.popitem(last=False)
+                _segment_bytes -= _entry_bytes(old)
     return found
 
 
@@ -186,17 +193,22 @@ def postings(searcher: Searcher, field_name: str, token: str) -> Postings:
     return cache[key]
 
 
-def scores(searcher: Searcher, terms: list[tuple[str, str, float]]) -> np.ndarray:
-    """Every document's score for (field, token, weight) terms."""
-    scored = np.zeros(searcher.doc_count_all(), dtype=np.float64)
+def idf(searcher: Searcher, df: int) -> float:
+    """BM25's inverse document frequency: rare words weigh most."""
     live = max(searcher.doc_count(), 1)
+    return math.log(1 + (live - df + 0.5) / (df + 0.5))
+
+
+def scores(searcher: Searcher, terms: list[tuple[str, str, float]], rarity: dict[str, float] | None = None) -> np.ndarray:
+    """Every document's score for (field, token, weight) terms. `rarity` (token -> idf) stands in
+    for a token's own idf: a query's alternatives share the rarity of what they stand for."""
+    scored = np.zeros(searcher.doc_count_all(), dtype=np.float64)
     for field_name, token, weight in terms:
         p = postings(searcher, field_name, token)
         if not len(p.ids):
             continue
-        df = len(p.ids)
-        idf = math.log(1 + (live - df + 0.5) / (df + 0.5))
-        np.add.at(scored, p.ids, weight * idf * p.tfs * (K1 + 1) / (p.tfs + K1))
+        term_idf = rarity[token] if rarity and token in rarity else idf(searcher, len(p.ids))
+        np.add.at(scored, p.ids, weight * term_idf * p.tfs * (K1 + 1) / (p.tfs + K1))
     return scored
 
 
@@ -209,11 +221,12 @@ def best(candidates: np.ndarray, candidate_scores: np.ndarray, limit: int) -> li
     return candidates[order].tolist()
 
 
-def top_documents(searcher: Searcher, terms: list[tuple[str, str, float]], matched: set[int], limit: int) -> list[int]:
+def top_documents(searcher: Searcher, terms: list[tuple[str, str, float]], matched: set[int], limit: int,
+                  rarity: dict[str, float] | None = None) -> list[int]:
     """The `limit` best of the matched documents for (field, token, weight) terms, best first."""
     if not matched or limit <= 0:
         return []
-    scored = scores(searcher, terms)
+    scored = scores(searcher, terms, rarity)
     candidates = np.fromiter(matched, dtype=np.int64, count=len(matched))
     return best(candidates, scored[candidates], limit)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -19,10 +21,22 @@ from whoosh.searching import Searcher
 from . import ranking, wordlists
 
 MIN_LENGTH = 4  # `na`, `nbs`: too short to tell a slip from another word
-CANDIDATES = 12
-_WORD_RE = re.compile(r"\w+")
+MAX_WORDS = 6  # words corrected in one query: each costs a look-up in the whole vocabulary
+CANDIDATES = 24
+# The word lists hold the web's common misspellings too (`goverment`): a typed word counts as a
+# correct word unless the index's candidate is this much (in Zipf units) more common in them.
+MISSPELLING_GAP = 2.5
 
-# The unstemmed words of each segment, sorted by length then alphabet (read once per segment).
+
+@dataclass
+class _SegmentWords:
+    """The unstemmed words of one segment, sorted by length then alphabet."""
+
+    words: list[str]
+    lengths: list[int]
+
+
+# Per segment (a segment never changes): a change adds one small segment to read, not a rebuild.
 _SEGMENT_WORDS = ranking.SegmentCache(max_entries=256)
 
 
@@ -30,70 +44,82 @@ def max_edits(word: str) -> int:
     return 1 if len(word) <= 6 else 2
 
 
-def _segment_words(reader) -> list[str]:
+def _read_words(reader) -> _SegmentWords:
     if "spelling" not in reader.indexed_field_names():
-        return []
+        return _SegmentWords([], [])
     words = (t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon("spelling"))
-    return sorted((w for w in words if w.isalpha()), key=lambda w: (len(w), w))
+    ordered = sorted((w for w in words if w.isalpha()), key=lambda w: (len(w), w))
+    return _SegmentWords(ordered, [len(w) for w in ordered])
 
 
-class Vocabulary:
-    """Every word of one searcher's segments, grouped by length for a quick nearest look-up."""
-
-    def __init__(self, searcher: Searcher):
-        merged: set[str] = set()
-        for leaf, _offset in searcher.leaf_searchers():
-            if leaf.reader().segment() is not None:
-                merged.update(_SEGMENT_WORDS.get(leaf.reader(), ("words",), _segment_words))
-        self.words = sorted(merged, key=lambda w: (len(w), w))
-        self._lengths = [len(w) for w in self.words]
-
-    def near(self, word: str, edits: int) -> list[tuple[str, int]]:
-        """Words within `edits` of `word`, nearest first."""
-        lo = bisect_left(self._lengths, len(word) - edits)
-        hi = bisect_right(self._lengths, len(word) + edits)
-        found = process.extract(word, self.words[lo:hi], scorer=OSA.distance, score_cutoff=edits,
-                                limit=CANDIDATES)
-        return [(choice, int(distance)) for choice, distance, _index in found]
+def segment_words(reader) -> _SegmentWords:
+    """Read when a worker warms up, so the first misspelt query does not pay for it."""
+    return _SEGMENT_WORDS.get(reader, ("words",), _read_words)
 
 
-def vocabulary(searcher: Searcher) -> Vocabulary:
-    """Kept on the searcher: a new one comes with each change, and so does a new vocabulary."""
-    vocab = getattr(searcher, "_casebook_vocabulary", None)
-    if vocab is None:
-        vocab = searcher._casebook_vocabulary = Vocabulary(searcher)
-    return vocab
+def near(searcher: Searcher, word: str, edits: int) -> list[tuple[str, int]]:
+    """Words of the searcher's segments within `edits` of `word`, nearest first."""
+    found: dict[str, int] = {}
+    for leaf, _offset in searcher.leaf_searchers():
+        if leaf.reader().segment() is None:
+            continue
+        segment = segment_words(leaf.reader())
+        lo = bisect_left(segment.lengths, len(word) - edits)
+        hi = bisect_right(segment.lengths, len(word) + edits)
+        for choice, distance, _index in process.extract(word, segment.words[lo:hi], scorer=OSA.distance,
+                                                        score_cutoff=edits, limit=CANDIDATES):
+            found[choice] = min(int(distance), found.get(choice, edits))
+    return sorted(found.items(), key=lambda item: (item[1], item[0]))
 
 
-def in_live_documents(searcher: Searcher, word: str) -> bool:
-    # The lexicon keeps words of deleted documents until a merge: ask the live documents.
-    return any(True for _ in searcher.docs_for_query(Q.Term("spelling", word)))
+def live_documents(searcher: Searcher, word: str) -> int:
+    # The lexicon keeps words of deleted documents until a merge: count the live documents.
+    return sum(1 for _ in searcher.docs_for_query(Q.Term("spelling", word)))
+
+
+def _commonness(word: str) -> float:
+    return max(wordlists.zipf(word, lang) for lang in wordlists.LANGS)
 
 
 def correct(searcher: Searcher, word: str) -> str | None:
     """The index's word nearest to one it does not know; None when the word needs no correction."""
-    if len(word) < MIN_LENGTH or not word.isalpha() or in_live_documents(searcher, word) or wordlists.is_word(word):
+    if len(word) < MIN_LENGTH or not word.isalpha() or live_documents(searcher, word):
         return None
-    options = vocabulary(searcher).near(word, max_edits(word))
-    # Nearest first, then the word the texts use most (`groningen`, not the rare alias `groninga`);
-    # only a word live documents hold now.
-    options.sort(key=lambda o: (o[1], -searcher.frequency("spelling", o[0]), o[0]))
-    return next((w for w, _d in options if w != word and in_live_documents(searcher, w)), None)
+    typed = _commonness(word)
+    # Nearest first, then the word most live cases hold, then the word the texts use most
+    # (`groningen`, not the alias `groninga`).
+    options = [(w, d, live_documents(searcher, w)) for w, d in near(searcher, word, max_edits(word)) if w != word]
+    options = sorted((o for o in options if o[2]),
+                     key=lambda o: (o[1], -o[2], -searcher.frequency("spelling", o[0]), o[0]))
+    for candidate, _distance, _docs in options:
+        if typed < wordlists.MIN_ZIPF or _commonness(candidate) - typed >= MISSPELLING_GAP:
+            return candidate
+    return None
 
 
 def corrections(searcher: Searcher, words: list[str]) -> dict[str, str]:
-    """word -> its correction, for the words that need one."""
+    """word -> its correction, for the words that need one (at most MAX_WORDS are tried)."""
     fixed = {}
-    for word in dict.fromkeys(words):
+    for word in list(dict.fromkeys(words))[:MAX_WORDS]:
         better = correct(searcher, word)
         if better is not None:
             fixed[word] = better
     return fixed
 
 
-def apply(text: str, fixed: dict[str, str], fold) -> str:
-    """The typed text with each corrected word replaced, everything else (quotes, filters) kept."""
+def apply(text: str, fixed: dict[str, str], fold: Callable[[str], tuple[str, ...]],
+          plain_spans: list[tuple[int, int]]) -> str:
+    """The typed text with each corrected word replaced inside the plain-word spans the parser
+    found; quoted phrases and filters (`city:groningn`) are kept as typed."""
     def replace(match: re.Match) -> str:
         folded = fold(match.group(0))
         return fixed.get(folded[0], match.group(0)) if len(folded) == 1 else match.group(0)
-    return _WORD_RE.sub(replace, text)
+    out, pos = [], 0
+    for start, end in plain_spans:
+        out += [text[pos:start], _WORD_RE.sub(replace, text[start:end])]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_WORD_RE = re.compile(r"\w+")

@@ -28,6 +28,7 @@ class Unit:
     # Alternatives whose words may stand anywhere in a case, not side by side: the parts of a
     # compound (`zonnedaken`: `zonnepanelen op de daken`).
     loose: set[Phrase] = field(default_factory=set)
+    thesaurus: bool = False  # the thesaurus knows these words: no dictionary translation is needed
 
     @property
     def phrases(self) -> list[Phrase]:
@@ -48,7 +49,9 @@ class ParsedQuery:
     # Each unit must match (or, in the fallback, any may).
     units: list[Unit] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
-    words: list[str] = field(default_factory=list)  # plain folded words, for "did you mean"
+    words: list[str] = field(default_factory=list)  # plain folded words: the ones spelling may correct
+    text: str = ""  # as typed (trimmed)
+    plain_spans: list[tuple[int, int]] = field(default_factory=list)  # where in `text` the plain words stand
 
     @property
     def is_empty(self) -> bool:
@@ -61,7 +64,7 @@ EQUIVALENT_WEIGHT = 0.7
 
 
 def _unit(words: Phrase, equivalents: list[Phrase], quoted: bool = False) -> Unit:
-    unit = Unit(typed=words, quoted=quoted)
+    unit = Unit(typed=words, quoted=quoted, thesaurus=bool(equivalents))
     for other in equivalents:
         unit.add(other, EQUIVALENT_WEIGHT)
     return unit
@@ -71,7 +74,7 @@ def parse(text: str, thesaurus: Thesaurus, max_length: int) -> ParsedQuery:
     text = (text or "").strip()
     if len(text) > max_length:
         raise QueryProblem(f"too_long:{max_length}")
-    parsed = ParsedQuery()
+    parsed = ParsedQuery(text=text)
     plain: list[str] = []
 
     def flush() -> None:
@@ -96,6 +99,7 @@ def parse(text: str, thesaurus: Thesaurus, max_length: int) -> ParsedQuery:
                 parsed.units.append(_unit(words, thesaurus.lookup(words), quoted=True))
         else:
             plain.append(m.group("word"))
+            parsed.plain_spans.append(m.span())
     flush()
     if len(parsed.units) > MAX_UNITS:
         raise QueryProblem(f"too_many_words:{MAX_UNITS}")

@@ -63,10 +63,12 @@ def join_compounds(units: list[Unit], known: Callable[[str], bool]) -> list[Unit
         if first and second:
             word = next((first + link + second for link in JOINS if known(first + link + second)), None)
             if word is not None:
-                unit = Unit(typed=(first, second))
+                # The two words still match apart too: joining only adds the cases with the compound.
+                unit = Unit(typed=(first, second), loose={(first, second)})
                 unit.add((word,), COMPOUND_WEIGHT)
                 for other in thesaurus.default().lookup((word,)):
                     unit.add(other, EQUIVALENT_WEIGHT)
+                    unit.thesaurus = True
                 joined.append(unit)
                 i += 2
                 continue
@@ -89,6 +91,8 @@ def word_forms(word: str) -> list[str]:
     """Other forms a word may take: verb forms the stemmers leave apart (`fietst`, `fietsen`:
     Dutch Snowball stems them differently), plurals and inflected adjectives, most likely first."""
     forms: list[str] = []
+    if not word.isalpha():
+        return forms
     for ending in DIMINUTIVES:  # `steegjes` -> `steeg`, `balletje` -> `bal`
         base = word[: -len(ending)]
         if word.endswith(ending) and len(base) >= 3:
@@ -123,7 +127,7 @@ def translate(units: list[Unit]) -> list[Unit]:
     """A word with no thesaurus entry also finds its counterparts in the other language."""
     for unit in units:
         word = _single_word(unit)
-        if word and not any(weight == EQUIVALENT_WEIGHT for _words, weight in unit.alternatives):
+        if word and not unit.thesaurus:
             found = bilingual.translations(word) or next(
                 (t for t in map(bilingual.translations, word_forms(word)) if t), [])
             for other in found[:MAX_TRANSLATIONS]:

@@ -20,7 +20,7 @@ _zipf: dict[str, dict[str, float]] = {}
 
 
 def _table(lang: str) -> dict[str, float]:
-    """word -> Zipf frequency, loaded once per process (about 10 MB a language, a tenth of a second)."""
+    """word -> Zipf frequency, loaded once per process (a tenth of a second; about 25 MB a language)."""
     table = _zipf.get(lang)
     if table is None:
         with _lock:
@@ -37,6 +37,9 @@ def _table(lang: str) -> dict[str, float]:
                     for word in bucket:
                         table.setdefault(word if word.isascii() else fold_accents(word), frequency)
                 _zipf[lang] = table
+                # wordfreq keeps its raw lists too: only our table is needed from now on.
+                for cached in (wordfreq.get_frequency_list, wordfreq.get_frequency_dict):
+                    getattr(cached, "cache_clear", lambda: None)()
     return table
 
 

@@ -36,6 +36,7 @@ class Follower:
     def __init__(self, app: Flask, interval: float):
         self.app, self.interval = app, interval
         self.status = FollowerStatus()
+        self._places_named = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._warmer: threading.Thread | None = None
@@ -96,6 +97,10 @@ class Follower:
             engine.verify()  # damaged files: the next round rebuilds; a full disk: the next round retries
             raise
         engine.maintain()
+        if not self._places_named:
+            # The library's cities, once per worker: `/cities/Wenen` and `city=Wien` then know Vienna.
+            indexing.name_places()
+            self._places_named = True
         self._warm_in_background(engine)
 
     def _may_rebuild(self) -> bool:

@@ -75,6 +75,14 @@ def _write(slugs: set[str], last_change: int, wait: float | None = None) -> bool
     return engine().apply(documents, last_change, wait)
 
 
+def name_places() -> None:
+    """Name every city of the library in this process (the gazetteer keeps them): a visitor's
+    `city=` filter or `/cities/<name>` is then understood in any of the city's names."""
+    with db.fresh_session() as session:
+        pairs = session.execute(select(Case.city, Case.country).distinct()).all()
+    gazetteer.places((city, country) for city, country in pairs)
+
+
 def _pending(since: int) -> list[tuple[int, str]]:
     with db.fresh_session() as session:
         return list(session.execute(select(IndexChange.id, IndexChange.slug).where(IndexChange.id > since)

@@ -56,7 +56,7 @@ def city(name: str):
     key = gazetteer.city_key(name)
     if gazetteer.fold(key) != gazetteer.fold(name):
         query = request.query_string.decode()
-        return redirect(url_for("pages.city", name=key) + (f"?{query}" if query else ""), 301)
+        return redirect(url_for("pages.city", name=key) + (f"?{query}" if query else ""), 302)
     args = MultiDict(request.args)
     args.setlist("city", [key])
     args.setdefault("sort", "newest")

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import request, url_for
 
+from .. import gazetteer
+
 
 def safe_next(target: str | None, fallback: str = "/") -> str:
     """Only a path on our own site: no scheme, no host, no `//host` or `\\host` tricks."""
@@ -34,9 +36,10 @@ def search_url(**changes) -> str:
 def toggle_filter_url(param: str, value: str) -> str:
     """The current search with this facet value added, or removed when it is already on."""
     values = request.args.getlist(param)
-    lowered = [v.lower() for v in values]
-    if value.lower() in lowered:
-        values = [v for v in values if v.lower() != value.lower()]
+    # A city may be asked for in any of its names (`city=Wenen`) and shows as its key (`Vienna`).
+    same = (lambda v: gazetteer.city_key(v).lower()) if param == "city" else str.lower
+    if same(value) in {same(v) for v in values}:
+        values = [v for v in values if same(v) != same(value)]
     else:
         values = [*values, value]
     return search_url(**{param: values or None})
