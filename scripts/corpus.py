@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # live.py: gunicorn from this checkout,
 
 import sqlalchemy as sa  # noqa: E402
 
-from app import casefiles, create_app, db, vocabulary  # noqa: E402
+from app import casefiles, create_app, db, gazetteer, vocabulary  # noqa: E402
 from app.models import Base, Case, Lesson  # noqa: E402
 from app.services import indexing, members  # noqa: E402
 
@@ -240,7 +240,9 @@ def workload(corpus: Corpus, seed: int = DEFAULT_SEED) -> dict:
     with engine.connect() as conn:
         public = list(conn.scalars(sa.select(Case.slug).where(Case.visibility == "public").order_by(Case.id)))
         members_only = list(conn.scalars(sa.select(Case.slug).where(Case.visibility != "public").order_by(Case.id)))
-        cities = sorted(set(conn.scalars(sa.select(Case.city).where(Case.visibility == "public"))))
+        # As the site links them: one key per city (`Wien` is /cities/Vienna).
+        cities = sorted({gazetteer.place(city, country).key for city, country in
+                         conn.execute(sa.select(Case.city, Case.country).where(Case.visibility == "public"))})
     engine.dispose()
     return {
         "size": corpus.size,

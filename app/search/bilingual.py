@@ -76,18 +76,27 @@ def translations(word: str) -> list[str]:
     [] when the list has none (and for stop words). A word not in the list is tried as an
     inflected form of one that is (`bewoners` as `bewoner`): the counterparts are then the base
     form's (`resident`), which the other language's stemming analyzer matches in every form."""
+    return [other for other, _lang in counterparts(word)]
+
+
+def counterparts(word: str) -> list[tuple[str, str]]:
+    """Like translations(), each with the language it is in ("en" for a Dutch word's)."""
     key = _key(word)
     if key in _stop_words():
         return []
     tables = _tables()
-    found = [other for lang in LANGS for other in tables[lang].get(key, ())]
+    found = [(other, _other(lang)) for lang in LANGS for other in tables[lang].get(key, ())]
     if not found:
         for lang in LANGS:
             base = next((b for b in base_forms(key, lang) if b in tables[lang]), None)
             if base is not None:
-                found = list(tables[lang][base])
+                found = [(other, _other(lang)) for other in tables[lang][base]]
                 break
     return list(dict.fromkeys(found))
+
+
+def _other(lang: str) -> str:
+    return LANGS[1 - LANGS.index(lang)]
 
 
 def pair_count() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 import numpy as np
 from whoosh.reading import TermNotFound
@@ -11,7 +12,7 @@ from whoosh.searching import Searcher
 
 from . import ranking, understanding
 from .highlighting import highlight_window
-from .schema import FACETS, LANGUAGES, TEXT_WEIGHTS, word_pairs
+from .schema import FACETS, LANGUAGES, TEXT_WEIGHTS, language_analyzer, word_pairs
 from .syntax import ParsedQuery, Unit
 from .thesaurus import Phrase
 
@@ -98,7 +99,20 @@ def _facet_cache(searcher: Searcher) -> _FacetCache:
 
 
 def _tokens(searcher: Searcher, words: Phrase, lang: str) -> list[str]:
-    return list(searcher.schema[f"all_{lang}"].process_text(" ".join(words), mode="query"))
+    """The words as the index holds them (stop words out, stemmed), kept for the process: a query
+    asks for them dozens of times, and the analysis is the same for every searcher."""
+    return list(_analysed(lang, words))
+
+
+@lru_cache(maxsize=65536)
+def _analysed(lang: str, words: Phrase) -> tuple[str, ...]:
+    return tuple(t.text for t in _query_analyzer(lang)(" ".join(words), mode="query"))
+
+
+@cache
+def _query_analyzer(lang: str):
+    """The `all_<lang>` fields' analyzer (schema.build_schema), as queries use it."""
+    return language_analyzer(lang)
 
 
 def _phrase_docs(searcher: Searcher, field_name: str, tokens: list[str], candidates: set[int]) -> set[int]:
@@ -131,13 +145,14 @@ def _phrase_docs(searcher: Searcher, field_name: str, tokens: list[str], candida
     return found
 
 
-def _alternative_docs(searcher: Searcher, words: Phrase, within: set[int] | None, loose: bool = False) -> set[int]:
-    """Documents with these words (in this order when several, unless `loose`), in either language.
+def _alternative_docs(searcher: Searcher, words: Phrase, within: set[int] | None, loose: bool = False,
+                      languages: tuple[str, ...] = LANGUAGES) -> set[int]:
+    """Documents with these words (in this order when several, unless `loose`), in these languages.
 
     `within`, when given, bounds the answer: phrases are only checked there.
     """
     docs: set[int] = set()
-    for lang in LANGUAGES:
+    for lang in languages:
         field_name = f"all_{lang}"
         tokens = _tokens(searcher, words, lang)
         if len(tokens) == 1:
@@ -149,9 +164,16 @@ def _alternative_docs(searcher: Searcher, words: Phrase, within: set[int] | None
     return docs
 
 
+def _languages(unit: Unit, words: Phrase) -> tuple[str, ...]:
+    """Where to look for one of a unit's forms: a translation in its own language only."""
+    language = unit.languages.get(words)
+    return (language,) if language else LANGUAGES
+
+
 def _unit_docs(searcher: Searcher, unit: Unit, within: set[int] | None) -> set[int]:
     """Documents holding the unit in any of its forms."""
-    return set().union(*(_alternative_docs(searcher, words, within, words in unit.loose) for words in unit.phrases))
+    return set().union(*(_alternative_docs(searcher, words, within, words in unit.loose, _languages(unit, words))
+                         for words in unit.phrases))
 
 
 def _phrase_in(searcher: Searcher, lang: str, tokens: list[str], within: set[int] | None) -> set[int]:
@@ -173,21 +195,22 @@ def _is_significant(searcher: Searcher, words: Phrase) -> bool:
     return all(_tokens(searcher, words, lang) for lang in LANGUAGES)
 
 
-def _known(searcher: Searcher, live: set[int]) -> Callable[[str], bool]:
-    """Does a live document of this index hold the word (in either language's analysis)."""
+def _known(searcher: Searcher) -> Callable[[str], bool]:
+    """Does this index hold the word (in either language's analysis)? Asked of the term
+    dictionary alone: a word only deleted cases held merely adds a form that finds nothing."""
     def known(word: str) -> bool:
         for lang in LANGUAGES:
             tokens = _tokens(searcher, (word,), lang)
-            if len(tokens) == 1 and not ranking.postings(searcher, f"all_{lang}", tokens[0]).docs.isdisjoint(live):
+            if len(tokens) == 1 and ranking.doc_frequency(searcher, f"all_{lang}", tokens[0]):
                 return True
         return False
     return known
 
 
-def significant_units(searcher: Searcher, parsed: ParsedQuery, live: set[int]) -> list[Unit]:
+def significant_units(searcher: Searcher, parsed: ParsedQuery) -> list[Unit]:
     """The units a case must hold, after every step of understanding.py."""
     units = [u for u in parsed.units if _is_significant(searcher, u.typed)]
-    return understanding.understand(units, _known(searcher, live))
+    return understanding.understand(units, _known(searcher))
 
 
 def matching_docs(searcher: Searcher, units: list[Unit], any_word: bool, within: set[int]) -> set[int]:
@@ -203,16 +226,22 @@ def matching_docs(searcher: Searcher, units: list[Unit], any_word: bool, within:
     return set(found)
 
 
+ALTERNATIVE_PARTS = {part: TEXT_WEIGHTS[part] for part in ("title", "all")}
+
+
 def scoring_terms(searcher: Searcher, units: list[Unit]) -> list[tuple[str, str, float]]:
     """Every word of the query in every weighted field of both languages; words as typed count
     most, alternatives (thesaurus, compounds, translations) by their weight."""
     terms: dict[tuple[str, str], float] = {}
     for unit in units:
         for words, alt_weight in unit.weighted():
-            for lang in LANGUAGES:
+            # Alternatives count in the title and the whole text only: each field is a posting list
+            # to read, and a query has many alternatives.
+            parts = TEXT_WEIGHTS if words == unit.typed else ALTERNATIVE_PARTS
+            for lang in _languages(unit, words):
                 tokens = _tokens(searcher, words, lang)
                 for token in tokens:
-                    for part, weight in TEXT_WEIGHTS.items():
+                    for part, weight in parts.items():
                         # The words of a phrase share its weight: `heat network` counts as one thing.
                         key = (f"{part}_{lang}", token)
                         terms[key] = max(terms.get(key, 0.0), weight * alt_weight / len(tokens))
@@ -224,7 +253,7 @@ def unit_rarity(searcher: Searcher, unit: Unit) -> float:
     form. A translation is then never rarer, and so never weightier, than the words as typed."""
     df = 0
     for words in unit.phrases:
-        for lang in LANGUAGES:
+        for lang in _languages(unit, words):
             tokens = _tokens(searcher, words, lang)
             if tokens:
                 df = max(df, min(ranking.doc_frequency(searcher, f"all_{lang}", t) for t in tokens))
@@ -237,7 +266,7 @@ def rarities(searcher: Searcher, units: list[Unit]) -> dict[str, float]:
     for unit in units:
         rarity = unit_rarity(searcher, unit)
         for words in unit.phrases:
-            for lang in LANGUAGES:
+            for lang in _languages(unit, words):
                 for token in _tokens(searcher, words, lang):
                     found[token] = max(found.get(token, 0.0), rarity)
     return found
@@ -254,11 +283,12 @@ def _unit_strength(searcher: Searcher, unit: Unit, matched: set[int]) -> np.ndar
     holding[np.fromiter(_unit_docs(searcher, unit, matched), dtype=np.int64)] = True
     rarity = unit_rarity(searcher, unit)
     for words, alt_weight in unit.weighted():
-        for lang in LANGUAGES:
+        parts = TEXT_WEIGHTS if words == unit.typed else ALTERNATIVE_PARTS
+        for lang in _languages(unit, words):
             tokens = _tokens(searcher, words, lang)
             if not tokens:
                 continue
-            for part, field_weight in TEXT_WEIGHTS.items():
+            for part, field_weight in parts.items():
                 docs = ranking.postings(searcher, f"{part}_{lang}", tokens[0]).ids
                 for token in tokens[1:]:
                     docs = np.intersect1d(docs, ranking.postings(searcher, f"{part}_{lang}", token).ids)
@@ -336,7 +366,7 @@ def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, ne
     allowed = resolve_filters(searcher, parsed.filters)
     # Posting lists still hold replaced and deleted versions until a merge: live ones only.
     candidates = cache.live if allowed is None else allowed & cache.live
-    units = significant_units(searcher, parsed, cache.live)
+    units = significant_units(searcher, parsed)
     any_word = False
     if units:
         matched = matching_docs(searcher, units, False, candidates)

@@ -13,9 +13,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from whoosh import query as Q
 from whoosh.searching import Searcher
 
 from . import ranking, wordlists
@@ -73,8 +73,9 @@ def near(searcher: Searcher, word: str, edits: int) -> list[tuple[str, int]]:
 
 
 def live_documents(searcher: Searcher, word: str) -> int:
-    # The lexicon keeps words of deleted documents until a merge: count the live documents.
-    return sum(1 for _ in searcher.docs_for_query(Q.Term("spelling", word)))
+    """How many live cases hold the word (the lexicon keeps words of deleted ones until a merge)."""
+    ids = ranking.postings(searcher, "spelling", word).ids
+    return int(np.count_nonzero(ranking.live_mask(searcher)[ids])) if len(ids) else 0
 
 
 def _commonness(word: str) -> float:
@@ -83,7 +84,8 @@ def _commonness(word: str) -> float:
 
 def correct(searcher: Searcher, word: str) -> str | None:
     """The index's word nearest to one it does not know; None when the word needs no correction."""
-    if len(word) < MIN_LENGTH or not word.isalpha() or live_documents(searcher, word):
+    # The term dictionary says whether the index holds the word: no posting list to read.
+    if len(word) < MIN_LENGTH or not word.isalpha() or ranking.doc_frequency(searcher, "spelling", word):
         return None
     typed = _commonness(word)
     # Nearest first, then the word most live cases hold, then the word the texts use most

@@ -29,6 +29,8 @@ class Unit:
     # compound (`zonnedaken`: `zonnepanelen op de daken`).
     loose: set[Phrase] = field(default_factory=set)
     thesaurus: bool = False  # the thesaurus knows these words: no dictionary translation is needed
+    # Alternatives known to be of one language (a translation): looked for in that language only.
+    languages: dict[Phrase, str] = field(default_factory=dict)
 
     @property
     def phrases(self) -> list[Phrase]:
@@ -37,11 +39,13 @@ class Unit:
     def weighted(self) -> list[tuple[Phrase, float]]:
         return [(self.typed, 1.0), *self.alternatives]
 
-    def add(self, words: Phrase, weight: float, loose: bool = False) -> None:
+    def add(self, words: Phrase, weight: float, loose: bool = False, language: str | None = None) -> None:
         if words and words != self.typed and all(words != w for w, _ in self.alternatives):
             self.alternatives.append((words, weight))
             if loose:
                 self.loose.add(words)
+            if language:
+                self.languages[words] = language
 
 
 @dataclass

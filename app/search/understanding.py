@@ -128,10 +128,10 @@ def translate(units: list[Unit]) -> list[Unit]:
     for unit in units:
         word = _single_word(unit)
         if word and not unit.thesaurus:
-            found = bilingual.translations(word) or next(
-                (t for t in map(bilingual.translations, word_forms(word)) if t), [])
-            for other in found[:MAX_TRANSLATIONS]:
-                unit.add(fold(other), TRANSLATION_WEIGHT)
+            found = bilingual.counterparts(word) or next(
+                (t for t in map(bilingual.counterparts, word_forms(word)) if t), [])
+            for other, language in found[:MAX_TRANSLATIONS]:
+                unit.add(fold(other), TRANSLATION_WEIGHT, language=language)
     return units
 
 
