@@ -53,19 +53,23 @@ def drop_question_words(units: list[Unit]) -> list[Unit]:
 
 
 def join_compounds(units: list[Unit], known: Callable[[str], bool]) -> list[Unit]:
-    """Two neighbouring words the index knows as one word become one unit: `regenwater opvang`
-    finds `regenwateropvang` (and still the two words side by side)."""
+    """Two neighbouring words the index (or the thesaurus) knows as one word become one unit:
+    `regenwater opvang` finds `regenwateropvang`, and still the two words apart, a little below."""
     joined: list[Unit] = []
     i = 0
     while i < len(units):
         first = _single_word(units[i])
         second = _single_word(units[i + 1]) if i + 1 < len(units) else None
         if first and second:
-            word = next((first + link + second for link in JOINS if known(first + link + second)), None)
+            # Known to the index, or to the thesaurus (`water plein`: `waterplein`, `water square`).
+            word = next((first + link + second for link in JOINS
+                         if known(first + link + second) or thesaurus.default().lookup((first + link + second,))),
+                        None)
             if word is not None:
-                # The two words still match apart too: joining only adds the cases with the compound.
-                unit = Unit(typed=(first, second), loose={(first, second)})
-                unit.add((word,), COMPOUND_WEIGHT)
+                # The compound is what was meant (`water plein`: `waterplein`); the two words still
+                # match apart too, a little below it.
+                unit = Unit(typed=(word,))
+                unit.add((first, second), COMPOUND_WEIGHT, loose=True)
                 for other in thesaurus.default().lookup((word,)):
                     unit.add(other, EQUIVALENT_WEIGHT)
                     unit.thesaurus = True
