@@ -192,7 +192,9 @@ def _resolve(pairs: set[tuple[str, str]]) -> None:
         elif other is None or other["geonameid"] != record["geonameid"]:
             found = _keyed(found, f"{found.key} ({found.country})")
         _remember(pair, found)
-    log.info("gazetteer: %d cities named in %.2f s", len(pairs), time.perf_counter() - started)
+    took = time.perf_counter() - started
+    # Worth a line when the city files took a while (a worker naming the library), not per case.
+    log.log(logging.INFO if took >= 0.5 else logging.DEBUG, "gazetteer: %d cities named in %.2f s", len(pairs), took)
 
 
 def _with_key(found: Place, record: dict) -> Place:
