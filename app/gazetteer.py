@@ -66,7 +66,6 @@ class Place:
     aliases: tuple[str, ...]  # every name it is found under (accents are folded by search itself)
     country: str
     geonameid: int | None = None
-    population: int = 0
 
     def name(self, language: str) -> str:
         return self.names.get(language) or self.names["en"]
@@ -204,7 +203,7 @@ def _with_key(found: Place, record: dict) -> Place:
 
 def _keyed(found: Place, key: str) -> Place:
     return Place(key=_url_safe(key), names=found.names, local=found.local, aliases=found.aliases, country=found.country,
-                 geonameid=found.geonameid, population=found.population)
+                 geonameid=found.geonameid)
 
 
 def _unknown(city: str, country: str, key: str) -> Place:
@@ -310,7 +309,7 @@ def _place_of(record: dict, written: str, country: str) -> Place:
     aliases = _unique([*[t for t in trusted if _is_latin(t)],
                        *[a for a in alternates if not _is_ordinary(a, trusted)]])
     return Place(key=_url_safe(names["en"]), names=names, local=local, aliases=tuple(aliases), country=code or country,
-                 geonameid=record["geonameid"], population=record["population"])
+                 geonameid=record["geonameid"])
 
 
 def _exemplar_names(timezone: str, folded: set[str]) -> dict[str, str] | None:

@@ -12,6 +12,14 @@ def slugs(client, q: str, **params) -> list[str]:
     return [r["slug"] for r in search(client, q, **params)["results"]]
 
 
+def nothing_for(client, q: str) -> dict:
+    """A visitor's answer that holds no case, no correction and no suggestion."""
+    answer = search(client, q)
+    assert answer["total"] == 0 and answer["results"] == [], q
+    assert not answer["suggestion"] and not answer["corrected_query"], q
+    return answer
+
+
 @pytest.fixture
 def library(add_case):
     add_case(slug="rotterdam-klimaat", title="Klimaatadaptatie in Rotterdam", language="nl", city="Rotterdam",
@@ -90,9 +98,7 @@ def test_a_visitor_is_never_corrected_towards_members_only_words(client, add_cas
              summary="Members only.", body="The geothermal wells caused tremors.")
     member = search(signed_in("member@example.org"), "geothermla")
     assert [r["slug"] for r in member["results"]] == ["closed"] and member["corrected_query"] == "geothermal"
-    visitor = search(client, "geothermla")
-    assert visitor["total"] == 0 and visitor["results"] == []
-    assert not visitor["suggestion"] and not visitor["corrected_query"]
+    nothing_for(client, "geothermla")
     page = client.get("/search?q=geothermla").get_data(as_text=True)
     assert "geothermal" not in page
 
@@ -164,9 +170,7 @@ def test_compounds_forms_and_translations_never_reach_members_only_text(client, 
     member = signed_in("member@example.org")
     for q in ("oester zwammen", "zwammen", "regenwater opvang", "coffee grounds", "fietst", "oesterzwamen"):
         assert slugs(member, q) == ["closed"], q
-        visitor = search(client, q)
-        assert visitor["total"] == 0 and visitor["results"] == [], q
-        assert not visitor["suggestion"] and not visitor["corrected_query"], q
+        visitor = nothing_for(client, q)
         assert all(not values for values in visitor["facets"].values()), q
 
 

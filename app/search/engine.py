@@ -194,7 +194,7 @@ class SearchEngine:
             fixed = spelling.corrections(searcher, parsed.words)
         if not fixed:
             return hits
-        text = spelling.apply(parsed.text, fixed, thesaurus.fold, parsed.plain_spans)
+        text = spelling.apply(parsed.text, fixed, parsed.plain_spans)
         # Parsed outside the reading context: nothing there may fail as if the index had.
         corrected_query = self._parse(text, query, max(query.max_length, len(text)))
         with self._reading(index_name) as searcher:

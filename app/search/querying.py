@@ -260,11 +260,12 @@ def unit_rarity(searcher: Searcher, unit: Unit) -> float:
     return ranking.idf(searcher, df)
 
 
-def rarities(searcher: Searcher, units: list[Unit]) -> dict[str, float]:
-    """token -> the rarity of the unit it belongs to (the rarest, for a token in several)."""
+def rarities(searcher: Searcher, units: list[Unit], of_units: list[float] | None = None) -> dict[str, float]:
+    """token -> the rarity of the unit it belongs to (the rarest, for a token in several);
+    `of_units`: each unit's rarity, when known already."""
     found: dict[str, float] = {}
-    for unit in units:
-        rarity = unit_rarity(searcher, unit)
+    for i, unit in enumerate(units):
+        rarity = of_units[i] if of_units is not None else unit_rarity(searcher, unit)
         for words in unit.phrases:
             for lang in _languages(unit, words):
                 for token in _tokens(searcher, words, lang):
@@ -275,13 +276,12 @@ def rarities(searcher: Searcher, units: list[Unit]) -> dict[str, float]:
 PLACE_BONUS = 0.5  # a word in the title counts 3 times one in the body, in the summary twice
 
 
-def _unit_strength(searcher: Searcher, unit: Unit, matched: set[int]) -> np.ndarray:
+def _unit_strength(searcher: Searcher, unit: Unit, matched: set[int], rarity: float) -> np.ndarray:
     """Per document: how rare this unit is (the important words are the rare ones), more where
     the case holds it in its title, summary or lessons; 0 where the case does not hold it."""
     best = np.zeros(searcher.doc_count_all(), dtype=np.float64)
     holding = np.zeros(searcher.doc_count_all(), dtype=bool)
     holding[np.fromiter(_unit_docs(searcher, unit, matched), dtype=np.int64)] = True
-    rarity = unit_rarity(searcher, unit)
     for words, alt_weight in unit.weighted():
         parts = TEXT_WEIGHTS if words == unit.typed else ALTERNATIVE_PARTS
         for lang in _languages(unit, words):
@@ -304,11 +304,12 @@ def coverage_documents(searcher: Searcher, units: list[Unit], matched: set[int],
     """When no case holds every word: the cases holding most of the important words (rare ones
     count more), where it matters most, first; BM25 only breaks ties. Also the share of the
     units the best case holds."""
-    strengths = [_unit_strength(searcher, unit, matched) for unit in units]
+    rarity = [unit_rarity(searcher, unit) for unit in units]
+    strengths = [_unit_strength(searcher, unit, matched, r) for unit, r in zip(units, rarity)]
     candidates = np.fromiter(matched, dtype=np.int64, count=len(matched))
     held = sum((s[candidates] > 0).astype(np.float64) for s in strengths)
     scores = sum(s[candidates] for s in strengths)
-    bm25 = ranking.scores(searcher, scoring_terms(searcher, units), rarities(searcher, units))[candidates]
+    bm25 = ranking.scores(searcher, scoring_terms(searcher, units), rarities(searcher, units, rarity))[candidates]
     top = bm25.max() if len(bm25) else 0.0
     combined = np.asarray(scores, dtype=np.float64) + (0.01 * bm25 / top if top else 0.0)
     coverage = float(np.max(held)) / len(units) if len(candidates) else 0.0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +18,7 @@ from rapidfuzz.distance import OSA
 from whoosh.searching import Searcher
 
 from . import ranking, wordlists
+from .thesaurus import fold
 
 MIN_LENGTH = 4  # `na`, `nbs`: too short to tell a slip from another word
 MAX_WORDS = 6  # words corrected in one query: each costs a look-up in the whole vocabulary
@@ -109,8 +109,7 @@ def corrections(searcher: Searcher, words: list[str]) -> dict[str, str]:
     return fixed
 
 
-def apply(text: str, fixed: dict[str, str], fold: Callable[[str], tuple[str, ...]],
-          plain_spans: list[tuple[int, int]]) -> str:
+def apply(text: str, fixed: dict[str, str], plain_spans: list[tuple[int, int]]) -> str:
     """The typed text with each corrected word replaced inside the plain-word spans the parser
     found; quoted phrases and filters (`city:groningn`) are kept as typed."""
     def replace(match: re.Match) -> str:

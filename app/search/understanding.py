@@ -153,4 +153,4 @@ def load() -> None:
     wordlists.warm()
     thesaurus.default()
     question_words()
-    bilingual.translations("huis")
+    bilingual.pair_count()

@@ -72,11 +72,6 @@ def zipf(word: str, lang: str) -> float:
     return _table(lang).get(word if word.isascii() else fold_accents(word), 0.0)
 
 
-def is_word(word: str, min_zipf: float = MIN_ZIPF) -> bool:
-    """A word of Dutch or English (lower case, accent-folded)."""
-    return any(zipf(word, lang) >= min_zipf for lang in LANGS)
-
-
 def warm() -> None:
     """Load both lists now (a worker's warm-up), not in the first search that needs them."""
     for lang in LANGS:
