@@ -20,7 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import auth, cli, forms, limits, security
     from .rendering import render_markdown
-    from .views import admin, api, contribute, health, pages, people, profile, proposals, search
+    from .views import admin, api, contribute, health, mailprefs, pages, people, profile, proposals, search
     from .views import auth as auth_views
     from .views.urls import page_url, search_url, toggle_filter_url
 
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(profile.bp)
+    app.register_blueprint(mailprefs.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(contribute.bp)
     from .views import library as library_views

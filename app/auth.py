@@ -49,7 +49,9 @@ def _load(user_id: str) -> SignedIn | None:
 
 
 # What a visitor may reach when CASEBOOK_SAFE_SPACE=1: signing in, and nothing else.
-SAFE_SPACE_OPEN = {"auth.login", "auth.accept_invitation", "static", "pages.set_language", "health.healthz"}
+# Pages a visitor must reach in safe-space mode: signing in, and the links that come by mail.
+SAFE_SPACE_OPEN = {"auth.login", "auth.accept_invitation", "static", "pages.set_language", "health.healthz",
+                   "auth.forgot_password", "auth.reset_password", "profile.confirm_address", "mailprefs.unsubscribe"}
 VIEW_AS_PUBLIC = "view_as_public"
 
 

@@ -62,6 +62,14 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         # Where members reach the site: invitation links printed by the CLI start with it.
         "BASE_URL": (os.environ.get("CASEBOOK_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "SAFE_SPACE": os.environ.get("CASEBOOK_SAFE_SPACE") == "1",
+        # Outgoing mail (app/mail.py): unset, mail is kept in the outbox and shown in the inbox only.
+        "SMTP_URL": os.environ.get("CASEBOOK_SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("CASEBOOK_MAIL_FROM") or "casebook@localhost",
+        # "background": a request never waits for the mail server; tests and commands send inline.
+        "MAIL_DELIVERY": "inline" if overrides.get("TESTING") else "background",
+        "FOLLOW_UP_DAYS": int(os.environ.get("CASEBOOK_FOLLOW_UP_DAYS") or 365),
+        # New introductions a member may ask for per day: against misuse of the exchange.
+        "INTRODUCTIONS_PER_DAY": int(os.environ.get("CASEBOOK_INTRODUCTIONS_PER_DAY") or 5),
         # Largest request body: case files are a few kB; a bigger upload is answered with 413.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SEARCH_PER_PAGE": 10,

@@ -74,6 +74,29 @@ class ProfileForm(FlaskForm):
     organisation = StringField(_l("Your organisation (optional)"), validators=[Length(max=200)])
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(_l("The same password again"),
+                            validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+
+
+class AddressForm(FlaskForm):
+    email = EmailField(_l("New email address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class MailChoicesForm(FlaskForm):
+    language = SelectField(_l("Language of your mails"), choices=[
+        SelectChoice("en", "English"), SelectChoice("nl", "Nederlands")])
+    introductions = BooleanField(_l("Introductions and replies to them"))
+    follow_ups = BooleanField(_l("“How is it going now?” about my cases"))
+    alerts = BooleanField(_l("Alerts for my saved searches"))
+
+
 class TokenForm(FlaskForm):
     name = StringField(_l("What is it for?"), validators=[Length(max=80)])
 

@@ -1,9 +1,9 @@
 """The content model: the source of truth that the search indexes are derived from."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base
@@ -37,6 +37,10 @@ class Case(Base):
     organisations: Mapped[list[str]] = mapped_column(JSON, default=list)
     sdg_targets: Mapped[list[str]] = mapped_column(JSON, default=list)
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # "Copy this": {needs, costs, duration_months, roles, pitfalls} as in the case file; None if none.
+    transfer: Mapped[dict | None] = mapped_column(JSON)
+    # When the contributor last said the case is still as told (a follow-up answered, or an edit).
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # None until a moderator approves it (imported cases are published at once).
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     # draft -> submitted -> published, or submitted -> returned (with a note) -> submitted ...
@@ -121,6 +125,13 @@ class Member(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The language of their mails (None: the site's default) and which mails they get.
+    language: Mapped[str | None] = mapped_column(String(2))
+    # {"introductions": bool, "follow_ups": bool, "alerts": bool}; a missing kind is on.
+    mail_choices: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    def wants_mail(self, kind: str) -> bool:
+        return bool((self.mail_choices or {}).get(kind, True))
 
     @property
     def display_name(self) -> str:
@@ -250,3 +261,216 @@ class AuditEntry(Base):
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.id} {self.action}>"
+
+
+class OutboxMail(Base):
+    """A mail, written in the transaction of the deed that caused it and sent after the commit.
+
+    Nothing is lost when the SMTP server is away: an unsent mail stays here and the commands
+    `send-follow-ups` and `send-alerts` try again. Without an SMTP server mail is kept here only.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_unsent", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    kind: Mapped[str] = mapped_column(String(20))  # introductions | follow_ups | alerts | account
+    language: Mapped[str] = mapped_column(String(2))
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    def __repr__(self) -> str:
+        return f"<OutboxMail {self.id} {self.kind} sent={self.sent_at is not None}>"
+
+
+class Conversation(Base):
+    """An introduction a member asked for, and the conversation that follows it.
+
+    The other side is the case's contributor, or (for a case without one) the moderators, who
+    pass it on to the case's contact. An anonymous contributor stays "the contributor" to the
+    asker until they sign a message with their name.
+    """
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    case_title: Mapped[str] = mapped_column(String(300))  # kept when the case goes
+    asker_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    # None: the moderators answer for the case.
+    contributor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    asker_read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    contributor_read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When a moderator passed it on to the case's contact.
+    passed_on_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    case: Mapped[Case | None] = relationship(lazy="joined")
+    asker: Mapped[Member] = relationship(foreign_keys=[asker_id], lazy="joined")
+    contributor: Mapped[Member | None] = relationship(foreign_keys=[contributor_id], lazy="joined")
+    messages: Mapped[list[Message]] = relationship(back_populates="conversation", order_by="Message.id",
+                                                   cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Conversation {self.id} on case {self.case_id}>"
+
+
+class Message(Base):
+    """One message in a conversation. `signed`: the contributor let the asker see their name."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    # asker | contributor | moderators
+    side: Mapped[str] = mapped_column(String(12))
+    signed: Mapped[bool] = mapped_column(Boolean, default=True)
+    body: Mapped[str] = mapped_column(Text)
+    # Sent while the other side had blocked the sender: kept for the sender, never shown or mailed to them.
+    withheld: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+    sender: Mapped[Member | None] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} {self.side}>"
+
+
+class Block(Base):
+    """A member who no longer wants introductions or messages from another."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (UniqueConstraint("member_id", "blocked_id", name="uq_blocks_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    blocked_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    # The conversation it was made from: the block list names the other side only as they appeared there.
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Report(Base):
+    """A message a member reported to the moderators."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
+    message: Mapped[Message] = relationship(lazy="joined")
+    reporter: Mapped[Member | None] = relationship(foreign_keys=[reporter_id], lazy="joined")
+
+
+class FollowUp(Base):
+    """One "how is it going now?" prompt: one per case and period, never two."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (UniqueConstraint("case_id", "period", name="uq_follow_ups_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    period: Mapped[int] = mapped_column(Integer)  # 1 = the first CASEBOOK_FOLLOW_UP_DAYS after publishing
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    prompted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    case: Mapped[Case] = relationship(lazy="joined")
+
+
+class CaseUpdate(Base):
+    """A contributor's answer to "how is it going now?": reviewed, then shown on the case, dated."""
+
+    __tablename__ = "case_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("follow_ups.id", ondelete="SET NULL"))
+    status: Mapped[str | None] = mapped_column(String(12))  # the case's new status, if it changed
+    text: Mapped[str] = mapped_column(Text, default="")  # what happened since
+    lesson_kind: Mapped[str | None] = mapped_column(String(12))
+    lesson_text: Mapped[str | None] = mapped_column(Text)
+    lesson_visibility: Mapped[str] = mapped_column(String(10), default="members")
+    story_addition: Mapped[str | None] = mapped_column(Text)  # appended to the story when approved
+    # submitted -> approved | returned
+    state: Mapped[str] = mapped_column(String(12), default="submitted")
+    review_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+    case: Mapped[Case] = relationship(lazy="joined")
+    author: Mapped[Member | None] = relationship(lazy="joined")
+
+
+class SavedSearch(Base):
+    """A member's search (words and filters) that mails a digest of what is new."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    query: Mapped[str] = mapped_column(String(300), default="")
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)  # facet -> [values]
+    frequency: Mapped[str] = mapped_column(String(8), default="weekly")  # daily | weekly
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # New since this moment goes into the next digest.
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    member: Mapped[Member] = relationship(lazy="joined")
+
+
+class Meeting(Base):
+    """One of the alliance's twice-yearly gatherings."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    place: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")  # public
+    notes: Mapped[str] = mapped_column(Text, default="")
+    notes_visibility: Mapped[str] = mapped_column(String(10), default="members")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    items: Mapped[list[MeetingItem]] = relationship(back_populates="meeting", order_by="MeetingItem.position",
+                                                    cascade="all, delete-orphan")
+
+
+class MeetingItem(Base):
+    """A point of a meeting's programme, usually a case presented. Chatham House: the speaker is
+    named only when they agreed."""
+
+    __tablename__ = "meeting_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(300))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    speaker: Mapped[str] = mapped_column(String(200), default="")
+    speaker_agreed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items")
+    case: Mapped[Case | None] = relationship(lazy="joined")

@@ -197,3 +197,21 @@ def signed_in(app, make_member):
         sign_in(client, make_member(email, role))
         return client
     return make
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback; its URL and what it received (tests/mailserver.py)."""
+    from mailserver import smtp_server
+
+    with smtp_server() as (url, inbox):
+        inbox.url = url
+        yield inbox
+
+
+@pytest.fixture
+def mail_app(app, smtp):
+    """The app, sending its mail to the loopback SMTP server `smtp`."""
+    app.config["SMTP_URL"] = smtp.url
+    app.config["MAIL_FROM"] = "casebook@example.org"
+    return app

@@ -27,8 +27,12 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
 
 
-def _password_hash(password: str) -> str:
+def password_hash(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH"])
+
+
+def check_password(member: Member, password: str) -> bool:
+    return check_password_hash(member.password_hash, password or "")
 
 
 @cache
@@ -88,7 +92,7 @@ def create_member(email: str, password: str, role: str = "member", *, name: str 
     with unit_of_work(actor) as uow:
         if uow.session.scalar(select(Member).where(func.lower(Member.email) == email)):
             raise MemberError(_("A member with this email address already exists."))
-        member = Member(email=email, password_hash=_password_hash(password),
+        member = Member(email=email, password_hash=password_hash(password),
                         role=role, name=name, organisation=organisation, session_version=1, created_at=utcnow())
         uow.session.add(member)
         if actor.system:
@@ -143,7 +147,7 @@ def change_password(member: Member, current: str, new: str) -> None:
     if problem := password_problem(new, member.email):
         raise MemberError(problem)
     with unit_of_work(acting_as(member)):
-        member.password_hash = _password_hash(new)
+        member.password_hash = password_hash(new)
         end_all_sessions(member)
 
 

@@ -6,7 +6,7 @@ and telling the unit what it did); when the outermost block ends the unit
 1. flushes, and turns a lost race (another save moved the version) into a Conflict,
 2. has already written, in the same transaction, the change-log rows, the revisions and the
    audit entries it was told about,
-3. commits, and only then updates the search index (and, later, sends mail).
+3. commits, and only then updates the search index and sends the mail it wrote to the outbox.
 
 A failure anywhere rolls everything back: nothing half-done stays in the session. A block
 opened inside another joins it, so two services can share one transaction.
@@ -18,15 +18,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import db
 from ..errors import Conflict
-from ..models import AuditEntry, Case, IndexChange, Member, utcnow
+from ..models import AuditEntry, Case, IndexChange, Member, OutboxMail, utcnow
 from ..policy import SYSTEM, Actor
-from . import indexing, revisions
+from . import indexing, outbox, revisions
 
 log = logging.getLogger(__name__)
 _CURRENT = "casebook_unit_of_work"
@@ -39,6 +39,7 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], Any]] = []
         self._index_changed = False
         self._cases: list[Case] = []  # cases whose version this unit relies on
+        self._mail: list[OutboxMail] = []  # written in this transaction, sent after it
 
     # --- what a service tells the unit -----------------------------------------------
     def expect_version(self, case: Case, base_version: int | None) -> None:
@@ -80,6 +81,10 @@ class UnitOfWork:
                                     actor_label=self.actor.label, action=action, target_type=target_type,
                                     target_id=target_id, target_label=target_label[:300], detail=detail[:2000]))
 
+    def mail_added(self, mail: OutboxMail) -> None:
+        """A mail written to the outbox in this transaction (see services/outbox.py): sent after the commit."""
+        self._mail.append(mail)
+
     def after_commit(self, work: Callable[[], Any]) -> None:
         self._after_commit.append(work)
 
@@ -95,12 +100,18 @@ class UnitOfWork:
             self._lost_race()
         if self._index_changed:
             self._after_commit.insert(0, indexing.apply_pending)
+        if self._mail:
+            self._after_commit.append(self._send_mail)
         for work in self._after_commit:
             try:
                 work()
             except Exception:  # the change is committed; the change log lets the index catch up later
                 log.exception("after-commit work %s failed; it will be retried from the log",
                               getattr(work, "__name__", work))
+
+    def _send_mail(self) -> None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app, not its proxy
+        outbox.deliver_after_commit(app, [m.id for m in self._mail])
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -5,8 +5,16 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_babel import gettext as _
 
 from .. import auth
-from ..forms import AcceptInvitationForm, InviteForm, LoginForm, LogoutForm, ViewAsPublicForm
-from ..services import members
+from ..forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    LogoutForm,
+    ResetPasswordForm,
+    ViewAsPublicForm,
+)
+from ..services import accounts, members
 from .urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -27,6 +35,34 @@ def login():
     elif form.is_submitted():
         error = _("Please fill in your email and password.")
     return render_template("auth/login.html", form=form, error=error), 401 if error else 200
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        # The same answer for every address: nobody learns who is a member.
+        return render_template("auth/forgot.html", form=form, sent=True)
+    return render_template("auth/forgot.html", form=form, sent=False), 400 if form.is_submitted() else 200
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if accounts.member_for_reset(token) is None:
+        return render_template("auth/reset_gone.html"), 404
+    form = ResetPasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            member = accounts.reset_password(token, form.password.data)
+        except members.MemberError as problem:
+            error = str(problem)
+        else:
+            session.clear()  # every other session ended with the reset; this one starts fresh
+            auth.sign_in(member, remember=False)
+            return redirect(url_for("profile.show", reset="1"))
+    return render_template("auth/reset.html", form=form, error=error), 400 if form.is_submitted() else 200
 
 
 @bp.post("/logout")
