@@ -231,3 +231,12 @@ def test_the_link_in_a_mail_stops_that_kind_without_signing_in(mail_app, smtp, c
         member = db.session().get(Member, member_id)
         assert not member.wants_mail("alerts") and member.wants_mail("introductions")
     assert client.get("/unsubscribe/forged-token").status_code == 404
+
+
+def test_mail_comes_in_the_language_a_member_signs_in_with_until_they_choose(mail_app, smtp):
+    member_id = _member(mail_app)
+    client = mail_app.test_client()
+    client.set_cookie("casebook_lang", "nl")
+    sign_in(client, "ana@example.org")
+    _queue(mail_app, member_id, "introductions")
+    assert "Stop deze mails" in smtp.wait_for(1)[0].text

@@ -101,8 +101,11 @@ def create_member(email: str, password: str, role: str = "member", *, name: str 
     return member
 
 
-def authenticate(email: str, password: str) -> Member | None:
-    """The member with this email and password, or None (without telling which was wrong)."""
+def authenticate(email: str, password: str, language: str | None = None) -> Member | None:
+    """The member with this email and password, or None (without telling which was wrong).
+
+    `language`: the UI language they sign in with; their mails come in it until they choose one.
+    """
     member = db.session().scalar(select(Member).where(Member.email == normalise_email(email)))
     if member is None:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH"]), password or "")
@@ -112,6 +115,8 @@ def authenticate(email: str, password: str) -> Member | None:
         return None
     with unit_of_work(acting_as(member)):
         member.last_login_at = utcnow()
+        if member.language is None and language in current_app.config["LANGUAGES"]:
+            member.language = language
     return member
 
 

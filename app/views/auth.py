@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from .. import auth
+from .. import auth, i18n
 from ..forms import (
     AcceptInvitationForm,
     ForgotPasswordForm,
@@ -25,7 +25,7 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        member = members.authenticate(form.email.data, form.password.data)
+        member = members.authenticate(form.email.data, form.password.data, i18n.ui_locale())
         if member is not None:
             session.clear()  # a fresh session: nothing from before signing in carries over
             auth.sign_in(member, remember=form.remember.data)
