@@ -44,7 +44,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .views import library as library_views
     app.register_blueprint(library_views.bp)
     app.register_blueprint(proposals.bp)
+    from .views import follow_ups as follow_up_views
+    app.register_blueprint(follow_up_views.bp)
     app.register_blueprint(people.bp)
+    from .views import saved_searches as saved_search_views
+    app.register_blueprint(saved_search_views.bp)
+    from .views import inbox as inbox_views
+    app.register_blueprint(inbox_views.bp)
+    from .views import meetings as meeting_views
+    app.register_blueprint(meeting_views.bp)
+    from .views import feeds as feed_views
+    app.register_blueprint(feed_views.bp)
     app.register_blueprint(health.bp)
     serving.prepare(app)
     return app

@@ -1,6 +1,7 @@
 """The `cases/` exchange format: Markdown with YAML front matter, read and written here alone."""
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from urllib.parse import urlparse
 import frontmatter
 import yaml
 from babel import Locale
+from babel.numbers import is_currency
 
 from . import vocabulary
 
@@ -19,12 +21,18 @@ SDG_TARGET_RE = re.compile(r"^\d{1,2}\.[0-9a-c]{1,2}$")
 KNOWN_KEYS = {
     "slug", "title", "summary", "city", "country", "themes", "language", "visibility",
     "attribution", "organisations", "sdg_targets", "status", "year", "copied_from",
-    "sources", "contact", "lessons",
+    "sources", "contact", "lessons", "transfer",
 }
 LIMITS = {"title": 300, "summary": 1000, "city": 120, "contact": 300, "slug": 120, "copied_from": 120}  # the columns
 # The largest seed case has about 4 kB of front matter; far more is a mistake or an attack.
 MAX_FRONT_MATTER_CHARS = 64 * 1024
 SHOWN_CHARS = 60  # a value echoed in a message is cut to this: a message never grows with its input
+# "Copy this": the transfer guide's keys, in the order a file (and the case page) gives them.
+TRANSFER_KEYS = ("needs", "costs", "duration_months", "roles", "pitfalls")
+COST_KEYS = ("amount", "currency", "year", "covers")
+TRANSFER_TEXT_CHARS = 1000  # one need, role, pitfall or what a cost covers
+MAX_AMOUNT = 10**15  # beyond this a float loses whole units; no city project costs more in any currency
+MAX_MONTHS = 600
 
 
 def shown(value: Any) -> str:
@@ -62,6 +70,8 @@ class CaseData:
     sources: list[str] = field(default_factory=list)
     contact: str | None = None
     lessons: list[LessonData] = field(default_factory=list)
+    # {needs, costs, duration_months, roles, pitfalls}: only the keys given, in TRANSFER_KEYS order.
+    transfer: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +226,7 @@ def validate(name: str, meta: dict[str, Any], body: str, draft: bool = False) ->
 
     copied_from, targets, sources = _references(c, slug)
     lessons = _lessons(c, meta.get("lessons"), visibility)
+    transfer = _transfer(c, meta.get("transfer"))
     if not body.strip() and not draft:
         c.fail("body", "the story is empty")
 
@@ -226,7 +237,7 @@ def validate(name: str, meta: dict[str, Any], body: str, draft: bool = False) ->
         country=country or "", themes=themes, language=language, visibility=visibility,
         attribution=attribution, organisations=c.text_list("organisations"),
         sdg_targets=targets, status=status, year=year, copied_from=copied_from,
-        sources=sources, contact=c.text("contact", required=False), lessons=lessons,
+        sources=sources, contact=c.text("contact", required=False), lessons=lessons, transfer=transfer,
     )
 
 
@@ -275,6 +286,110 @@ def _lessons(c: _Checker, raw: Any, case_visibility: str) -> list[LessonData]:
     return lessons
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _transfer(c: _Checker, raw: Any) -> dict[str, Any] | None:
+    """The "Copy this" guide: what you need, what it cost, how long it took, who did what, pitfalls."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        c.fail("transfer", f"must be a mapping of {', '.join(TRANSFER_KEYS)}")
+        return None
+    for key in sorted(map(str, set(raw) - set(TRANSFER_KEYS))):
+        c.fail(f"transfer.{key if len(key) <= SHOWN_CHARS else key[:SHOWN_CHARS] + '…'}", "is not a known field")
+    guide: dict[str, Any] = {}
+    for key in TRANSFER_KEYS:
+        value = raw.get(key)
+        if value is None:
+            continue
+        if key == "costs":
+            value = _costs(c, value)
+        elif key == "duration_months":
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_MONTHS:
+                c.fail("transfer.duration_months", f"must be a whole number of months from 1 to {MAX_MONTHS} "
+                                                   f"(got {shown(value)})")
+                value = None
+        else:
+            value = _guide_texts(c, f"transfer.{key}", value)
+        if value:
+            guide[key] = value
+    if not guide and not any(p.field.startswith("transfer") for p in c.problems):
+        c.fail("transfer", f"is empty: give at least one of {', '.join(TRANSFER_KEYS)}, or leave it out")
+    return guide or None
+
+
+def _guide_text(c: _Checker, where: str, value: Any) -> str | None:
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        c.fail(where, f"must be text (got {shown(value)})")
+        return None
+    text = str(value).strip()
+    if not text:
+        c.fail(where, "is empty")
+        return None
+    if len(text) > TRANSFER_TEXT_CHARS:
+        c.fail(where, f"is longer than {TRANSFER_TEXT_CHARS} characters")
+    return text
+
+
+def _guide_texts(c: _Checker, where: str, raw: Any) -> list[str]:
+    if not isinstance(raw, list):
+        c.fail(where, f"must be a list of texts (got {shown(raw)})")
+        return []
+    texts = [_guide_text(c, f"{where}[{i}]", item) for i, item in enumerate(raw, start=1)]
+    return [t for t in texts if t is not None]
+
+
+def _costs(c: _Checker, raw: Any) -> list[dict[str, Any]]:
+    if not isinstance(raw, list):
+        c.fail("transfer.costs", f"must be a list of {{{', '.join(COST_KEYS)}}} (got {shown(raw)})")
+        return []
+    costs = []
+    for i, item in enumerate(raw, start=1):
+        where = f"transfer.costs[{i}]"
+        if not isinstance(item, dict):
+            c.fail(where, f"must have amount, currency and covers (got {shown(item)})")
+            continue
+        for key in sorted(map(str, set(item) - set(COST_KEYS))):
+            c.fail(f"{where}.{key if len(key) <= SHOWN_CHARS else key[:SHOWN_CHARS] + '…'}", "is not a known field")
+        cost = _cost(c, where, item)
+        if cost is not None:
+            costs.append(cost)
+    return costs
+
+
+def _cost(c: _Checker, where: str, item: dict) -> dict[str, Any] | None:
+    """One cost: amount, currency and what it covers are required; the year it was paid in is not."""
+    amount, currency, year = item.get("amount"), item.get("currency"), item.get("year")
+    problems = len(c.problems)
+    if amount is None:
+        c.fail(f"{where}.amount", "is required")
+    elif not _is_number(amount) or amount <= 0:
+        c.fail(f"{where}.amount", f"must be a number above 0, without currency or separators (got {shown(amount)})")
+    elif amount >= MAX_AMOUNT:
+        c.fail(f"{where}.amount", f"is too large (got {shown(amount)})")
+    if currency is None:
+        c.fail(f"{where}.currency", "is required")
+    elif not (isinstance(currency, str) and len(currency) == 3 and currency.isupper() and is_currency(currency)):
+        c.fail(f"{where}.currency", f"must be an ISO 4217 code like EUR (got {shown(currency)})")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool) or not 1800 <= year <= 2100):
+        c.fail(f"{where}.year", f"must be a year like 2015 (got {shown(year)})")
+    if item.get("covers") is None:
+        c.fail(f"{where}.covers", "is required: say what the amount paid for")
+        covers = None
+    else:
+        covers = _guide_text(c, f"{where}.covers", item["covers"])
+    if len(c.problems) > problems or covers is None or not isinstance(amount, (int, float)):
+        return None
+    # A whole amount is kept whole (1500000.0 reads and writes as 1500000).
+    cost: dict[str, Any] = {"amount": int(amount) if float(amount).is_integer() else amount, "currency": currency}
+    if year is not None:
+        cost["year"] = year
+    cost["covers"] = covers
+    return cost
+
+
 def read_text(name: str, text: str) -> CaseData:
     """Parse and validate the text of one case file."""
     handler = _CaseFrontMatter()
@@ -320,5 +435,7 @@ def write_text(case: CaseData) -> str:
                 "sources": case.sources, "contact": case.contact}
     meta.update({k: v for k, v in optional.items() if v})
     meta["lessons"] = [{"kind": l.kind, "text": l.text, "visibility": l.visibility} for l in case.lessons]
+    if case.transfer:
+        meta["transfer"] = {k: case.transfer[k] for k in TRANSFER_KEYS if case.transfer.get(k)}
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=100)
     return f"---\n{front}---\n\n{case.body.strip()}\n"

@@ -18,12 +18,14 @@ from . import db
 from .errors import DomainError
 from .models import Member
 from .policy import SYSTEM
-from .services import indexing, library, members
+from .services import alerts, follow_ups, indexing, library, members, outbox
 
 
 def init_app(app: Flask) -> None:
     for command in (init_db, import_cases, reindex, check_index, export_case, export_cases, user):
         app.cli.add_command(command)
+    app.cli.add_command(send_follow_ups)
+    app.cli.add_command(send_alerts)
 
 
 def _unreachable(error: OperationalError) -> None:
@@ -73,9 +75,13 @@ def init_db() -> None:
 @with_appcontext
 @needs_database
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-def import_cases(path: Path) -> None:
+@click.option("--author", "author_email", metavar="EMAIL",
+              help="Attribute the cases to this member (importing on their behalf); without it an existing "
+                   "author is kept.")
+def import_cases(path: Path, author_email: str | None) -> None:
     """Import a case file, or every .md file in a folder; updates existing cases by slug."""
-    report = library.import_path(path)
+    author = _member_or_exit(author_email) if author_email is not None else None
+    report = library.import_path(path, author=author)
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo(f"Imported {len(report.created)} new, {len(report.updated)} updated, "
@@ -121,6 +127,39 @@ def check_index(no_heal: bool) -> None:
             sys.exit(1)
     else:
         click.echo("The search indexes match the database.")
+
+
+@click.command("send-follow-ups")
+@with_appcontext
+@needs_database
+def send_follow_ups() -> None:
+    """Ask contributors "how is it going now?" where due, then send or retry the outbox. Safe at any interval."""
+    prompts = follow_ups.send_due()
+    sent, failed = outbox.send()
+    click.echo(f"Follow-ups: {prompts} prompt(s) written. {_mail_line(sent, failed)}")
+
+
+def _mail_line(sent: int, failed: int) -> str:
+    """What became of the mail, for the one line a mail command prints."""
+    waiting = outbox.unsent_count()
+    if outbox.server() is None:
+        return f"Mail: no mail server set (CASEBOOK_SMTP_URL), {waiting} mail(s) kept in the outbox."
+    line = f"Mail: {sent} sent, {failed} failed, {waiting} still waiting in the outbox."
+    return line + (" The mail server did not take them; the next run tries again." if failed else "")
+
+
+@click.command("send-alerts")
+@with_appcontext
+@needs_database
+def send_alerts() -> None:
+    """Mail each member one digest of what is new for their saved searches that are due, then send or
+    retry the outbox. Safe at any interval: a case is never mailed twice for one saved search."""
+    run = alerts.send_alerts()
+    line = f"Alerts: {run.searches} saved search(es) looked at, {run.digests} digest(s) written. "
+    line += _mail_line(run.sent, run.failed)
+    if run.waiting or run.problem:
+        line += f" Waiting for the next run: {run.problem or f'{run.waiting} search(es), the index did not answer'}."
+    click.echo(line)
 
 
 @click.command("export-case")

@@ -65,7 +65,7 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         # Outgoing mail (app/mail.py): unset, mail is kept in the outbox and shown in the inbox only.
         "SMTP_URL": os.environ.get("CASEBOOK_SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("CASEBOOK_MAIL_FROM") or "casebook@localhost",
-        # "background": a request never waits for the mail server; tests and commands send inline.
+        # "background": a request never waits for the mail server (commands always send inline).
         "MAIL_DELIVERY": "inline" if overrides.get("TESTING") else "background",
         "FOLLOW_UP_DAYS": int(os.environ.get("CASEBOOK_FOLLOW_UP_DAYS") or 365),
         # New introductions a member may ask for per day: against misuse of the exchange.

@@ -7,6 +7,7 @@ from flask_wtf import CSRFProtect, FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     FieldList,
     Form,
@@ -19,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 csrf = CSRFProtect()
@@ -205,3 +206,77 @@ class ImportForm(FlaskForm):
     """Moderators upload `cases/` files; each file is checked on its own, so no validators here."""
 
     files = MultipleFileField(_l("Case files (.md)"))
+
+
+class FollowUpForm(FlaskForm):
+    """"How is it going now?": the contributor's update of their case, reviewed before it shows."""
+
+    status = SelectField(_l("Status now"), choices=[
+        SelectChoice(v, label) for v, label in (("idea", _l("Idea")), ("pilot", _l("Pilot")), ("running", _l("Running")),
+                                                 ("completed", _l("Completed")), ("stopped", _l("Stopped")))])
+    text = TextAreaField(_l("What happened since (Markdown)"), validators=[Length(max=5000)])
+    lesson_kind = SelectField(_l("A lesson from this time"), default="", choices=[
+        SelectChoice("", _l("No lesson this time")), SelectChoice("went_well", _l("It went well")),
+        SelectChoice("went_badly", _l("It went badly"))])
+    lesson_text = TextAreaField(_l("The lesson (Markdown)"), validators=[Length(max=5000)])
+    lesson_visibility = SelectField(_l("Who may read the lesson"), default="members",
+                                    choices=[SelectChoice("members", _l("Members only")),
+                                             SelectChoice("public", _l("Everyone"))])
+    story_addition = TextAreaField(_l("Add to the story (optional, Markdown)"), validators=[Length(max=20000)])
+
+    def allow_no_status(self) -> None:
+        """A case that never had a status may keep having none."""
+        self.status.choices = [SelectChoice("", _l("Not said")), *self.status.choices]
+
+
+class IntroductionForm(FlaskForm):
+    """A member asks to be introduced to the people behind a case (checked by the introductions service)."""
+
+    body = TextAreaField(_l("Your message"))
+
+
+class ReplyForm(FlaskForm):
+    """A message in an introduction's conversation; an anonymous contributor chooses whether to sign it."""
+
+    body = TextAreaField(_l("Your reply"))
+    signed = SelectField(_l("Show my name"), default="anonymous", choices=[
+        SelectChoice("anonymous", _l("Reply anonymously")), SelectChoice("named", _l("Reply under my name"))])
+
+
+class ReportForm(FlaskForm):
+    """A message reported to the moderators."""
+
+    reason = TextAreaField(_l("What is wrong with this message?"))
+
+
+class SavedSearchForm(FlaskForm):
+    """How often a saved search is mailed. Saving from the results page, the search itself comes
+    in the form's other fields (`q`, `theme`, `city` …), read exactly like the page's URL."""
+
+    frequency = SelectField(_l("Mail me what is new"), default="weekly", choices=[
+        SelectChoice("daily", _l("daily")), SelectChoice("weekly", _l("weekly"))])
+
+
+class MeetingItemForm(Form):
+    """One point of a meeting's programme (no CSRF of its own: the meeting form carries it)."""
+
+    title = StringField(_l("Title"))
+    case = StringField(_l("Case presented (its address name)"))
+    speaker = StringField(_l("Speaker"))
+    speaker_agreed = BooleanField(_l("The speaker agreed to be named"))
+
+
+class MeetingForm(FlaskForm):
+    """A meeting and its programme. The form only reads what was typed; the meetings service
+    checks it (so its reasons show next to the fields, in the UI language)."""
+
+    title = StringField(_l("Title"))
+    held_on = DateField(_l("Date"), validators=[Optional()],
+                        invalid_value_message=_l("Give the date as year-month-day, for example 2025-05-14."))
+    place = StringField(_l("Place"))
+    host = StringField(_l("Host"))
+    summary = TextAreaField(_l("Summary for everyone (Markdown)"))
+    notes = TextAreaField(_l("Notes (Markdown)"))
+    notes_visibility = SelectField(_l("Who may read the notes"), default="members", choices=[
+        SelectChoice("members", _l("Members only")), SelectChoice("public", _l("Everyone"))])
+    items = FieldList(FormField(MeetingItemForm), min_entries=0, max_entries=60)

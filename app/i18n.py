@@ -1,6 +1,10 @@
 """UI language: the only module that knows Flask-Babel (place names from Babel's data: the gazetteer)."""
 from __future__ import annotations
 
+import re
+
+from babel import Locale
+from babel.numbers import format_currency, get_currency_name
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext, lazy_gettext
 
@@ -24,11 +28,21 @@ AUDIT_LABELS = {
     "case.edit": lazy_gettext("Edited someone else's case"), "case.delete": lazy_gettext("Deleted a case"),
     "case.import": lazy_gettext("Imported a case file"), "revision.restore": lazy_gettext("Restored a revision"),
     "proposal.approve": lazy_gettext("Approved an addition"), "proposal.send_back": lazy_gettext("Sent an addition back"),
+    "update.approve": lazy_gettext("Approved a case update"), "update.send_back": lazy_gettext("Sent a case update back"),
     "member.create": lazy_gettext("Created a member"), "member.role": lazy_gettext("Changed a role"),
     "member.disable": lazy_gettext("Disabled a member"), "member.enable": lazy_gettext("Enabled a member"),
     "invitation.create": lazy_gettext("Invited someone"), "invitation.revoke": lazy_gettext("Revoked an invitation"),
+    "introduction.pass_on": lazy_gettext("Passed an introduction on"), "report.handle": lazy_gettext("Handled a report"),
+    "meeting.create": lazy_gettext("Added a meeting"), "meeting.edit": lazy_gettext("Edited a meeting"),
+    "meeting.delete": lazy_gettext("Deleted a meeting"),
 }
 ROLE_LABELS = {"member": lazy_gettext("Member"), "moderator": lazy_gettext("Moderator"), "admin": lazy_gettext("Admin")}
+# The search filter of cases with a "Copy this" guide has one value.
+GUIDE_LABELS = {"yes": lazy_gettext("Has a guide to copy it")}
+_LABEL_TABLES = {
+    "status": STATUS_LABELS, "lesson": LESSON_LABELS, "language": LANGUAGE_LABELS, "role": ROLE_LABELS,
+    "visibility": VISIBILITY_LABELS, "attribution": ATTRIBUTION_LABELS, "audit": AUDIT_LABELS, "guide": GUIDE_LABELS,
+}
 
 
 def select_locale() -> str:
@@ -46,13 +60,27 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")  # where the alliance meets
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(ui_locale=ui_locale, country_name=country_name, label=label, city_key=city_key,
-                                 city_name=city_name,
+                                 city_name=city_name, money=money, currency_name=currency_name,
                                  format_datetime=lambda moment: format_datetime(moment, "medium"),
                                  format_date=lambda moment: format_date(moment, "long"))
 
 
 def ui_locale() -> str:
     return str(get_locale() or "en")
+
+
+def money(amount: float, currency: str) -> str:
+    """An amount in the UI language (`€1,500,000`, `€ 1.500.000`), cents only when it has any."""
+    locale = ui_locale()
+    if float(amount).is_integer():
+        pattern = re.sub(r"\.0+", "", Locale.parse(locale).currency_formats["standard"].pattern)
+        return format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
+    return format_currency(amount, currency, locale=locale)
+
+
+def currency_name(code: str) -> str:
+    """`EUR` -> `Euro` (English), `euro` (Dutch)."""
+    return get_currency_name(code, locale=ui_locale())
 
 
 def country_name(code: str, locale: str | None = None) -> str:
@@ -77,18 +105,5 @@ def label(facet: str, value: str) -> str:
         return country_name(value)
     if facet == "city":
         return gazetteer.city_name(value, ui_locale())
-    if facet == "status":
-        return str(STATUS_LABELS.get(value, value))
-    if facet == "lesson":
-        return str(LESSON_LABELS.get(value, value))
-    if facet == "language":
-        return str(LANGUAGE_LABELS.get(value, value))
-    if facet == "role":
-        return str(ROLE_LABELS.get(value, value))
-    if facet == "visibility":
-        return str(VISIBILITY_LABELS.get(value, value))
-    if facet == "attribution":
-        return str(ATTRIBUTION_LABELS.get(value, value))
-    if facet == "audit":
-        return str(AUDIT_LABELS.get(value, value))
-    return value
+    table = _LABEL_TABLES.get(facet)
+    return str(table.get(value, value)) if table is not None else value

@@ -12,7 +12,7 @@ from typing import Any
 
 from .audience import Audience
 from .errors import NotAllowed, NotFound
-from .models import Case, CaseRevision, Lesson, Member, Proposal
+from .models import Block, Case, CaseRevision, Conversation, Lesson, Member, Message, OutboxMail, Proposal
 
 MODERATOR_ROLES = ("moderator", "admin")
 # Who may invite whom: moderators bring in members and moderators, admins anyone.
@@ -91,6 +91,13 @@ def lesson_visible(audience: Audience, lesson: Lesson) -> bool:
     return lesson.visibility == "members" and audience.is_member
 
 
+def update_lesson_visible(audience: Audience, update_visibility: str, lesson: Lesson) -> bool:
+    """The lesson of a contributor's update, shown with the update only where both the update's choice
+    and the lesson as the case holds it now allow (the stricter wins)."""
+    chosen = update_visibility == "public" or (update_visibility == "members" and audience.is_member)
+    return chosen and lesson_visible(audience, lesson)
+
+
 def contributor_visible(audience: Audience, case: Case) -> bool:
     """An anonymous case names no one, except to moderators."""
     return case.author is not None and (case.attribution == "named" or audience in (Audience.MODERATOR,
@@ -135,6 +142,74 @@ def _revision_editor_name(actor: Actor, revision: CaseRevision) -> bool:
     return actor.is_moderator or actor.is_(revision.editor)
 
 
+# --- introductions: an asker and a case's contributor (or, for a case without one, the moderators) ---
+
+# Mail a member may read again in their inbox. Never account mail: a password-reset link shown
+# there would let anyone holding a session take the account over.
+INBOX_MAIL_KINDS = ("introductions", "follow_ups", "alerts")
+
+
+def conversation_side(actor: Actor, conversation: Conversation) -> str | None:
+    """The actor's side of a conversation: "asker", "contributor", "moderators", or None."""
+    member = actor.acting
+    if member is None:
+        return None
+    if conversation.asker_id == member.id:
+        return "asker"
+    if conversation.contributor_id is not None:
+        return "contributor" if conversation.contributor_id == member.id else None
+    return "moderators" if actor.is_moderator else None
+
+
+def conversation_anonymous(conversation: Conversation) -> bool:
+    """The contributor stays unnamed when the case was anonymous when asked, or has become so since."""
+    case = conversation.case
+    return conversation.anonymous or (case is not None and case.attribution == "anonymous")
+
+
+def _introduce(actor: Actor, case: Case) -> bool:
+    return actor.acting is not None and case_visible(Audience(actor.acting.role), case) and not _is_author(actor, case)
+
+
+def _read_conversation(actor: Actor, conversation: Conversation) -> bool:
+    side = conversation_side(actor, conversation)
+    if side == "contributor" and conversation.messages and conversation.messages[0].withheld:
+        return False  # asked by a member they had blocked: to them it never arrived
+    return side is not None
+
+
+def _see_contributor_in(actor: Actor, conversation: Conversation) -> bool:
+    return not conversation_anonymous(conversation) or actor.is_moderator or actor.is_(conversation.contributor)
+
+
+def _see_sender(actor: Actor, message: Message) -> bool:
+    """An anonymous contributor's unsigned message says "the contributor" to all but them and moderators."""
+    if message.side != "contributor" or message.signed:
+        return True
+    return _see_contributor_in(actor, message.conversation)
+
+
+def _block_in(actor: Actor, conversation: Conversation) -> bool:
+    """Blocking is between two members; the moderators' conversations have other remedies."""
+    return conversation.contributor_id is not None and _read_conversation(actor, conversation)
+
+
+def _report(actor: Actor, message: Message) -> bool:
+    """A member reports what the other side wrote; moderators act on their own conversations themselves."""
+    conversation = message.conversation
+    side = conversation_side(actor, conversation)
+    return (_read_conversation(actor, conversation) and not message.withheld and side != "moderators"
+            and message.side != side)
+
+
+def _inbox_mail(actor: Actor, mail: OutboxMail) -> bool:
+    return actor.acting is not None and mail.member_id == actor.acting.id and mail.kind in INBOX_MAIL_KINDS
+
+
+def _own_block(actor: Actor, block: Block) -> bool:
+    return actor.acting is not None and block.member_id == actor.acting.id
+
+
 RULES: dict[str, Callable[[Actor, Any], bool]] = {
     "case.read": lambda actor, case: case_visible(actor.audience, case),
     "case.see_contributor": lambda actor, case: contributor_visible(actor.audience, case),
@@ -155,6 +230,32 @@ RULES: dict[str, Callable[[Actor, Any], bool]] = {
     "members.manage": lambda actor, _member: actor.is_admin,
     "audit.read": lambda actor, _none: actor.is_admin,
     "revision.editor_name": _revision_editor_name,
+    # Saved searches and the member directory: members acting as themselves ("view as public" sees neither).
+    "search.save": lambda actor, _none: actor.acting is not None,
+    "saved_search.manage": lambda actor, saved: actor.acting is not None and saved.member_id == actor.acting.id,
+    "members.directory": lambda actor, _none: actor.acting is not None,
+    # "How is it going now?": the contributor answers for their case (moderators may too); others see nothing.
+    "case.follow_up": lambda actor, case: case.is_published and (actor.is_moderator or _is_author(actor, case)),
+    "case_update.decide": lambda actor, _update: actor.is_moderator,
+    "case.introduce": _introduce,
+    "inbox.open": lambda actor, _none: actor.acting is not None,
+    "inbox.mail": _inbox_mail,
+    "conversation.read": _read_conversation,
+    "conversation.reply": _read_conversation,
+    "conversation.see_contributor": _see_contributor_in,
+    "conversation.block": _block_in,
+    "conversation.pass_on": lambda actor, conversation: conversation_side(actor, conversation) == "moderators",
+    "message.see_sender": _see_sender,
+    "message.report": _report,
+    "block.remove": _own_block,
+    "reports.read": lambda actor, _none: actor.is_moderator,
+    "report.handle": lambda actor, _report: actor.is_moderator,
+    # Meetings: everyone reads them, moderators keep them. Notes are for members unless made public
+    # (anything but "public" is members-only); a speaker is named only when they agreed (Chatham House).
+    "meeting.read": lambda actor, _meeting: True,
+    "meeting.manage": lambda actor, _meeting: actor.is_moderator,
+    "meeting.read_notes": lambda actor, meeting: meeting.notes_visibility == "public" or actor.audience.is_member,
+    "meeting_item.name_speaker": lambda actor, item: bool(item.speaker_agreed and item.speaker.strip()),
 }
 
 

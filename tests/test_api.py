@@ -1,8 +1,9 @@
 """The JSON API keeps the shapes users' scripts rely on."""
 from __future__ import annotations
 
-RESULT_KEYS = {"slug", "title", "summary", "city", "country", "themes", "language", "url", "snippet"}
-FACET_KEYS = {"theme", "city", "country", "lesson", "language", "status"}
+RESULT_KEYS = {"slug", "title", "summary", "city", "country", "themes", "language", "url", "snippet",
+               "copied_in_cities"}
+FACET_KEYS = {"theme", "city", "country", "lesson", "language", "status", "guide"}
 
 
 def test_search_shape(client, add_case):

@@ -80,6 +80,8 @@ def test_a_file_without_front_matter_is_reported():
 def test_export_gives_back_a_file_that_imports_to_the_same_case(app, add_case):
     add_case(visibility="public", organisations=["Gemeente Utrecht"], sdg_targets=["11.6"],
              copied_from="another-case", contact="Gemeente Utrecht, afdeling Energie",
+             transfer={"needs": ["A roof"], "costs": [{"amount": 12000.5, "currency": "EUR", "covers": "panels"}],
+                       "duration_months": 6},
              lessons=[{"kind": "went_well", "text": "**Good**"},
                       {"kind": "went_badly", "text": "Hidden lesson", "visibility": "members"}])
     with app.app_context():

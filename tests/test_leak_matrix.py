@@ -13,8 +13,12 @@ SURFACES = ["/", "/search?q={w}", "/api/v1/search?q={w}", "/search", "/api/v1/se
             # A typo of the word: "did you mean" must only ever suggest what this visitor may see.
             "/search?q={typo}", "/api/v1/search?q={typo}",
             "/themes/nature", "/themes/energy-transition", "/cities/Zwolle",
+            # Feeds and the sitemap are the public's, whoever asks: never a member's share, never a name.
+            "/feed.atom", "/themes/nature/feed.atom", "/cities/Zwolle/feed.atom", "/sitemap.xml",
             *[f"/cases/{slug}" for slug in CASES], *[f"/api/v1/cases/{slug}" for slug in CASES],
-            *[f"/cases/{slug}/export" for slug in CASES]]
+            *[f"/cases/{slug}/export" for slug in CASES],
+            # Members' pages: visitors are sent to sign in; members see only their own share.
+            "/inbox", "/moderate/reports", *[f"/cases/{slug}/introduce" for slug in CASES]]
 
 
 @pytest.fixture
@@ -120,7 +124,7 @@ def test_title_description_and_open_graph_tags_carry_only_what_the_visitor_may_s
 
 
 @pytest.mark.parametrize("role", [None, "member", "moderator"])
-def test_a_member_page_lists_anonymous_cases_to_moderators_only(app, library, make_member, role):
+def test_a_member_page_never_lists_anonymous_cases_and_shows_no_address(app, library, make_member, role):
     from app import db
     from app.models import Member
     with app.app_context():
@@ -134,7 +138,9 @@ def test_a_member_page_lists_anonymous_cases_to_moderators_only(app, library, ma
         assert named_page.status_code == quiet_page.status_code == client.get("/members/999").status_code == 302
         return
     assert "Open case zebrapublicword" in named_page.get_data(as_text=True)
-    assert ("A story told without a name" in quiet_page.get_data(as_text=True)) is (role == "moderator")
+    # A page about a person never ties them to a story they told without their name, for anyone.
+    assert "A story told without a name" not in quiet_page.get_data(as_text=True)
+    assert "@example.org" not in named_page.get_data(as_text=True).replace(f"{role}@example.org", "")
     case_page = client.get("/cases/open-case").get_data(as_text=True)
     assert f'href="/members/{named}"' in case_page
     assert (f'href="/members/{quiet}"' in client.get("/cases/anon-case").get_data(as_text=True)) is (role == "moderator")

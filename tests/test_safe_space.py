@@ -15,7 +15,10 @@ def closed_app(app):
 
 
 @pytest.mark.parametrize("url", ["/", "/search?q=water", "/cases/sample-case", "/themes/housing",
-                                 "/cities/Utrecht", "/no-such-page", "/members/invite"])
+                                 "/cities/Utrecht", "/no-such-page", "/members/invite", "/inbox", "/inbox/1",
+                                 "/cases/sample-case/introduce", "/moderate/reports",
+                                 "/feed.atom", "/themes/housing/feed.atom", "/cities/Utrecht/feed.atom",
+                                 "/sitemap.xml"])
 def test_in_safe_space_mode_visitors_see_only_the_sign_in_page(closed_app, add_case, url):
     add_case()
     client = closed_app.test_client()

@@ -39,6 +39,8 @@ class Query:
     newest: bool = False
     max_length: int = 200
     correct: bool = True  # False: search the words exactly as typed ("search instead for …")
+    # Only among these cases (slugs), e.g. the ones new since a saved search last looked; no suggestions then.
+    only: frozenset[str] | None = None
 
 
 @dataclass
@@ -187,8 +189,8 @@ class SearchEngine:
         """Raises syntax.QueryProblem for a query we cannot answer, SearchUnavailable when the index cannot."""
         parsed = self._parse(query.text, query, query.max_length)
         with self._reading(index_name) as searcher:
-            hits = querying.search(searcher, parsed, query.page, query.per_page, query.newest)
-            if not parsed.words or not querying.is_weak(hits):
+            hits = querying.search(searcher, parsed, query.page, query.per_page, query.newest, query.only)
+            if not parsed.words or not querying.is_weak(hits) or query.only is not None:
                 return hits
             # Words this index does not know, corrected from this index's own words.
             fixed = spelling.corrections(searcher, parsed.words)

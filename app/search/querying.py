@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -362,9 +362,24 @@ def _snippet(searcher: Searcher, hit, units: list[Unit]) -> str:
     return highlight_window(text, searcher.schema[f"all_{lang}"].analyzer, wanted, SNIPPET_CHARS)
 
 
-def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, newest: bool) -> Hits:
+def slug_docs(searcher: Searcher, slugs: Iterable[str]) -> set[int]:
+    """The documents of these cases (replaced versions too: the live mask drops those)."""
+    reader = searcher.reader()
+    docs: set[int] = set()
+    for slug in slugs:
+        try:
+            docs.update(reader.postings("slug", slug).all_ids())
+        except TermNotFound:
+            continue
+    return docs
+
+
+def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, newest: bool,
+           only: Iterable[str] | None = None) -> Hits:
     cache = _facet_cache(searcher)
     allowed = resolve_filters(searcher, parsed.filters)
+    if only is not None:
+        allowed = slug_docs(searcher, only) if allowed is None else allowed & slug_docs(searcher, only)
     # Posting lists still hold replaced and deleted versions until a merge: live ones only.
     candidates = cache.live if allowed is None else allowed & cache.live
     units = significant_units(searcher, parsed)

@@ -16,10 +16,10 @@ LANGUAGES = ("nl", "en")
 # Field weights: title, then summary, then lessons, then body (DESIGN.md). `all` holds every
 # word of the case (body included): matching runs on it alone, the others add to the score.
 TEXT_WEIGHTS = {"title": 5.0, "summary": 3.0, "lessons": 2.0, "all": 1.0}
-FACETS = ("theme", "city", "country", "lesson", "language", "status")
+FACETS = ("theme", "city", "country", "lesson", "language", "status", "guide")
 _STEMMER_LANG = {"nl": "dutch", "en": "english"}
 # Raised whenever the fields or their analysis change: an index of another format is rebuilt.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 # The most frequent words of a case's own text, kept with it for "related cases".
 KEY_CANDIDATES = 60
 PAIR_SEPARATOR = " "
@@ -140,18 +140,19 @@ class IndexDocument:
     published: int
     fingerprint: str
     facets: dict[str, list[str]] = field(default_factory=dict)
+    guide: str = ""  # the words of its "Copy this" guide: found by search, weighed like the story
 
     def whoosh_fields(self) -> dict:
         doc = {
             "slug": self.slug, "fingerprint": self.fingerprint, "excerpt": self.excerpt,
             "published": self.published,
-            "spelling": "\n".join([self.title, self.summary, self.lessons, self.places, self.body]),
+            "spelling": "\n".join([self.title, self.summary, self.lessons, self.places, self.guide, self.body]),
             f"title_{self.language}": self.title,
             f"summary_{self.language}": self.summary,
             f"lessons_{self.language}": self.lessons,
         }
         doc[f"all_{self.language}"] = doc[f"pairs_{self.language}"] = "\n".join(
-            [self.title, self.summary, self.lessons, self.places, self.body])
+            [self.title, self.summary, self.lessons, self.places, self.guide, self.body])
         # Lessons left out: they differ between the indexes, and "related" reads the story.
         doc["key_terms"] = key_counts(self.language, "\n".join([self.title, self.summary, self.body]))
         for name in FACETS:

@@ -15,7 +15,8 @@ from ..policy import Actor, require
 PER_PAGE = 50
 ACTIONS = ("case.approve", "case.send_back", "case.edit", "case.delete", "case.import", "revision.restore",
            "proposal.approve", "proposal.send_back", "member.create", "member.role", "member.disable",
-           "member.enable", "invitation.create", "invitation.revoke")
+           "member.enable", "invitation.create", "invitation.revoke", "meeting.create", "meeting.edit",
+           "meeting.delete")
 
 
 @dataclass

@@ -135,9 +135,11 @@ def _count(session, audience: Audience) -> LibraryCounts:
 
 
 def shared_by(audience: Audience, member: Member) -> list[Case]:
-    """The published cases this member shared, as this audience may see them.
+    """The published cases this member shared under their name, as this audience may see them.
 
-    An anonymous case is listed for moderators only: anyone else could otherwise tie it to the name.
+    A case shared anonymously is never listed on a profile, not even for moderators: a page about a
+    person is not where anyone should learn which stories they told without their name.
     """
-    stmt = _audience_filter(_published().where(Case.author_id == member.id), audience).order_by(Case.title)
-    return [c for c in _visible(audience, db.session().scalars(stmt)) if contributor_for(audience, c) is not None]
+    stmt = _audience_filter(_published().where(Case.author_id == member.id, Case.attribution == "named"),
+                            audience).order_by(Case.title)
+    return list(_visible(audience, db.session().scalars(stmt)))

@@ -6,7 +6,7 @@ from ..models import Case, Lesson
 
 CASE_FIELDS = ("title", "summary", "body", "city", "country", "language", "visibility",
                "attribution", "status", "year", "copied_from", "contact", "themes",
-               "organisations", "sdg_targets", "sources")
+               "organisations", "sdg_targets", "sources", "transfer")
 
 
 def case_data(case: Case) -> CaseData:

@@ -26,9 +26,12 @@ def get_case(actor: Actor, case_id: int) -> Case:
 
 def keep_identity(case: Case, data: CaseData) -> None:
     """What the form cannot express stays as it was: the address of a published case (even when
-    its title changes) and the order of the themes (checkboxes have no order)."""
+    its title changes), the order of the themes (checkboxes have no order) and the "Copy this"
+    guide (written in the case file; the form shows no fields for it)."""
     if case.is_published:
         data.slug = case.slug
+    if data.transfer is None:
+        data.transfer = case.transfer
     data.themes = [t for t in case.themes if t in data.themes] + [t for t in data.themes if t not in case.themes]
 
 
@@ -58,6 +61,8 @@ def save(actor: Actor, data: CaseData, case: Case | None = None, base_version: i
         uow.before_change(case)
         case.slug = data.slug
         apply_data(case, data)
+        if case.is_published and case.author_id == editor.id:
+            case.confirmed_at = utcnow()  # the contributor brought their case up to date: as good as confirming it
         uow.changed(case, "edited", editor)
         if case.is_published and actor.is_moderator and case.author_id != editor.id:
             uow.audit("case.edit", "case", case.id, case.slug, "edited someone else's case")

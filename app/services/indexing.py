@@ -16,6 +16,7 @@ from ..models import Case, IndexChange
 from ..policy import case_visible, lesson_visible
 from ..rendering import plain_text
 from ..search import INDEX_NAMES, IndexDocument, SearchEngine, SegmentJob
+from . import transfer
 
 log = logging.getLogger(__name__)
 EXCERPT_CHARS = 1500
@@ -38,19 +39,21 @@ def document_for(case: Case | None, index_name: str) -> IndexDocument | None:
     body = plain_text(case.body)
     # Every name of the city and the country (`Wenen`, `Wien`, `Oostenrijk`…), so any of them finds it.
     places = " ".join([*gazetteer.aliases(case.city, case.country), *case.organisations, *_named_contributor(case)])
-    excerpt = " ".join([summary, lessons_text, body])[:EXCERPT_CHARS]
+    guide = transfer.searchable_text(case.transfer)
+    excerpt = " ".join([summary, lessons_text, guide, body])[:EXCERPT_CHARS]
     facets = {
         "theme": list(case.themes), "city": [gazetteer.place(case.city, case.country).key], "country": [case.country],
         "lesson": sorted({l.kind for l in lessons}), "language": [case.language],
         "status": [case.status] if case.status else [],
+        transfer.FACET: [transfer.HAS_GUIDE] if case.transfer else [],
     }
     published = int(case.published_at.timestamp() * 1000) if case.published_at else 0
-    fields = [case.title, summary, lessons_text, body, places, repr(sorted(facets.items())), str(published)]
+    fields = [case.title, summary, lessons_text, body, places, guide, repr(sorted(facets.items())), str(published)]
     fingerprint = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()[:16]
     return IndexDocument(
         slug=case.slug, language=case.language, title=case.title, summary=summary,
         lessons=lessons_text, body=body, places=places, excerpt=excerpt,
-        published=published, fingerprint=fingerprint, facets=facets,
+        published=published, fingerprint=fingerprint, facets=facets, guide=guide,
     )
 
 

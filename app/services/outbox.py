@@ -203,7 +203,9 @@ def deliver_after_commit(app: Flask, mail_ids: list[int]) -> None:
     """Called by the unit of work after its commit: send now, without keeping the request waiting."""
     if not mail_ids or not app.config.get("SMTP_URL"):
         return
-    if app.config.get("MAIL_DELIVERY") == "inline":
+    # A command sends before it exits (a thread could die halfway and send a mail twice later);
+    # only a request hands the sending to a thread.
+    if app.config.get("MAIL_DELIVERY") == "inline" or not has_request_context():
         send(mail_ids)
         return
 

@@ -18,6 +18,7 @@ from ..casefiles import CaseData, InvalidCase
 from ..i18n import label
 from ..models import Case, CaseRevision, Member, utcnow
 from ..policy import Actor, can
+from . import transfer
 from .content import case_data
 
 CONTEXT_LINES = 3
@@ -147,7 +148,8 @@ def diff(old: str, new: str, context: int = CONTEXT_LINES) -> list[Line]:
 
 # In reading order: what a person notices first comes first.
 FIELDS = ("title", "summary", "city", "country", "themes", "status", "year", "language", "visibility",
-          "attribution", "lessons", "body", "organisations", "sdg_targets", "sources", "contact", "copied_from")
+          "attribution", "lessons", "transfer", "body", "organisations", "sdg_targets", "sources", "contact",
+          "copied_from")
 LABELLED = {"country": "country", "status": "status", "language": "language", "visibility": "visibility",
             "attribution": "attribution"}
 
@@ -168,6 +170,8 @@ def _field_text(data: CaseData | None, name: str) -> str:
                          for l in value)
     if name == "themes":
         return "\n".join(label("theme", t) for t in value)
+    if name == "transfer":
+        return "\n".join(transfer.readable_lines(value))
     if isinstance(value, list):
         return "\n".join(value)
     if value is None:

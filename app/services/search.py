@@ -1,6 +1,7 @@
 """Searching the library as one audience: only that audience's index is ever asked."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -11,11 +12,11 @@ from ..i18n import label
 from ..models import Case
 from ..search import FACETS, Query, QueryProblem, SearchUnavailable
 from . import cases as case_service
-from . import indexing
+from . import indexing, transfer
 
 # URL parameter -> index facet. `lang` is the case's language (the UI language is a cookie).
 FILTER_PARAMS = {"theme": "theme", "city": "city", "country": "country", "lesson": "lesson",
-                 "lang": "language", "status": "status"}
+                 "lang": "language", "status": "status", "guide": "guide"}
 SORTS = ("relevance", "newest")
 MAX_PAGE = 1000
 
@@ -71,6 +72,7 @@ class SearchPage:
     corrected_query: str | None = None  # misspelt words corrected: these are its results
     message: str | None = None
     any_word: bool = False
+    copied_in: dict[str, int] = field(default_factory=dict)  # slug -> in how many cities it was copied
 
     @property
     def pages(self) -> int:
@@ -102,6 +104,7 @@ def search_cases(audience: Audience, request: SearchRequest) -> SearchPage:
     # Second layer: every hit is checked against the database before it is shown.
     visible = case_service.cases_by_slug(audience, [h.slug for h in hits.hits])
     page.results = [Result(case=c, snippet=snippets[c.slug]) for c in visible]
+    page.copied_in = transfer.copied_in_cities(audience, visible)
     page.total = hits.total - (len(hits.hits) - len(visible))
     page.suggestion, page.any_word, page.corrected_query = hits.suggestion, hits.any_word, hits.corrected_query
     selected = {facet: {v.lower() for v in values} for facet, values in hits.filters.items()}
@@ -113,3 +116,19 @@ def search_cases(audience: Audience, request: SearchRequest) -> SearchPage:
     if request.q.strip() and not hits.total and not page.suggestion:
         page.message = _("No cases match your search. Try fewer or other words.")
     return page
+
+
+def matching_among(audience: Audience, request: SearchRequest, slugs: Collection[str]) -> list[Case]:
+    """Which of these cases the search finds, holding all its words, as this audience may see them now
+    (newest first). For saved searches: `slugs` are the cases new since one last looked.
+
+    Raises QueryProblem and SearchUnavailable: the caller decides whether to try again later.
+    """
+    if not slugs:
+        return []
+    query = Query(text=request.q, filters=request.filters, per_page=len(slugs), newest=True,
+                  max_length=current_app.config["SEARCH_MAX_QUERY_LENGTH"], correct=False, only=frozenset(slugs))
+    hits = indexing.engine().query(audience.index_name, query)
+    if hits.any_word:
+        return []  # "some of your words" is fine on a results page, not for a mail about new cases
+    return case_service.cases_by_slug(audience, [h.slug for h in hits.hits])

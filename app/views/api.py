@@ -27,7 +27,8 @@ def search_api():
         "total": page.total,
         "page": page.request.page,
         "per_page": page.per_page,
-        "results": [{**_summary(r.case), "snippet": r.snippet} for r in page.results],
+        "results": [{**_summary(r.case), "snippet": r.snippet, "copied_in_cities": page.copied_in.get(r.case.slug, 0)}
+                    for r in page.results],
         "facets": {facet: [{"value": v.value, "label": v.label, "count": v.count} for v in values]
                    for facet, values in page.facets.items()},
         "suggestion": page.suggestion,
@@ -57,5 +58,7 @@ def case_api(slug: str):
                      "added_by": l.contributor.name if l.contributor else None} for l in view.lessons],
         "copied_from": view.copied_from.slug if view.copied_from else None,
         "copied_in": [c.slug for c in view.copied_in],
+        # "Copy this": {needs, costs: [{amount, currency, year, covers}], duration_months, roles, pitfalls}
+        "transfer": case.transfer or None,
         "related": [c.slug for c in view.related],
     }

@@ -11,7 +11,7 @@ from ..forms import CaseForm, ConfirmForm, ReviewForm
 from ..i18n import ui_locale
 from ..models import Case
 from ..policy import Actor, can, require
-from ..services import contributions, library, proposals, revisions
+from ..services import contributions, follow_ups, library, proposals, revisions
 from ..services.content import case_data
 
 bp = Blueprint("contribute", __name__)
@@ -40,7 +40,8 @@ def _case_form(case=None) -> CaseForm:
 def mine():
     member = auth.signed_in_member()
     return render_template("contribute/mine.html", cases=contributions.my_cases(member),
-                           proposals=proposals.mine(member))
+                           proposals=proposals.mine(member), follow_ups=follow_ups.open_follow_ups(member),
+                           updates=follow_ups.mine(member))
 
 
 @bp.route("/contribute/new", methods=["GET", "POST"])
@@ -138,7 +139,7 @@ def _conflict(actor: Actor, form: CaseForm, case: Case | None, mine) -> dict:
 def queue():
     actor = auth.acting_actor()
     return render_template("contribute/queue.html", cases=contributions.review_queue(actor),
-                           proposals=proposals.waiting(actor))
+                           proposals=proposals.waiting(actor), updates=follow_ups.waiting(actor))
 
 
 @bp.route("/moderate/<int:case_id>", methods=["GET", "POST"])

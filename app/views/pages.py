@@ -8,11 +8,11 @@ from .. import gazetteer, vocabulary
 from ..auth import current_actor, current_audience
 from ..i18n import LANGUAGE_COOKIE
 from ..policy import can
-from ..services import cases, search
+from ..services import cases, follow_ups, search, transfer
 from .urls import safe_next
 
 # What a reader may do with a case, asked of the policy for the case page's links.
-CASE_ACTIONS = ("edit", "history", "delete", "propose")
+CASE_ACTIONS = ("edit", "history", "delete", "propose", "follow_up")
 
 bp = Blueprint("pages", __name__)
 
@@ -20,11 +20,13 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def home():
     audience = current_audience()
+    recent = cases.recent_cases(audience)
     return render_template(
         "pages/home.html",
         focus_themes=vocabulary.focus_themes(),
         other_themes=[t for t in vocabulary.themes() if t not in vocabulary.focus_themes()],
-        recent=cases.recent_cases(audience),
+        recent=recent,
+        copied_in=transfer.copied_in_cities(audience, recent),
         counts=cases.library_counts(audience),
     )
 
@@ -36,7 +38,9 @@ def case(slug: str):
     if view is None:
         abort(404)  # the same answer for a case that is hidden and one that does not exist
     may = {action: can(actor, f"case.{action}", view.case) for action in CASE_ACTIONS}
-    return render_template("pages/case.html", view=view, may=may, member_pages=can(actor, "member.page"))
+    return render_template("pages/case.html", view=view, may=may, member_pages=can(actor, "member.page"),
+                           copied_in=transfer.copied_in_cities(actor.audience, view.related),
+                           updates=follow_ups.shown_updates(actor.audience, view.case))
 
 
 @bp.get("/themes/<slug>")
