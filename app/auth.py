@@ -48,8 +48,7 @@ def _load(user_id: str) -> SignedIn | None:
     return SignedIn(member)
 
 
-# What a visitor may reach when CASEBOOK_SAFE_SPACE=1: signing in, and nothing else.
-# Pages a visitor must reach in safe-space mode: signing in, and the links that come by mail.
+# What a visitor may reach when CASEBOOK_SAFE_SPACE=1: signing in, and the links that come by mail.
 SAFE_SPACE_OPEN = {"auth.login", "auth.accept_invitation", "static", "pages.set_language", "health.healthz",
                    "auth.forgot_password", "auth.reset_password", "profile.confirm_address", "mailprefs.unsubscribe",
                    "feeds.robots"}  # it tells crawlers there is nothing for them

@@ -105,6 +105,30 @@ def test_a_mail_the_server_refuses_stays_and_is_sent_by_a_later_run(mail_app, sm
     assert len(smtp.messages) == 1
 
 
+def test_a_slow_run_keeps_its_claim_on_each_mail_so_a_second_run_never_sends_it_too(mail_app, smtp, monkeypatch):
+    member_id = _member(mail_app)
+    mail_app.config["SMTP_URL"] = None  # written now, sent below by two runs at once
+    _queue(mail_app, member_id)
+    _queue(mail_app, member_id)
+    mail_app.config["SMTP_URL"] = smtp.url
+    clock = [utcnow()]
+    monkeypatch.setattr(outbox, "utcnow", lambda: clock[0])
+    real_send, calls = mail.Connection.send, []
+
+    def slow_send(connection, message):
+        calls.append(message.reference)
+        if len(calls) == 1:
+            clock[0] += timedelta(minutes=10)  # the first mail takes ten minutes
+        elif len(calls) == 2:
+            outbox.send()  # another run starts while the second mail is on its way
+        real_send(connection, message)
+
+    monkeypatch.setattr(mail.Connection, "send", slow_send)
+    with mail_app.app_context():
+        outbox.send()
+    assert len(smtp.messages) == 2
+
+
 def test_a_server_that_is_down_loses_nothing(mail_app, smtp):
     mail_app.config["SMTP_URL"] = "smtp://127.0.0.1:9"  # nothing listens on the discard port
     member_id = _member(mail_app)

@@ -71,3 +71,12 @@ def test_a_visitor_is_sent_to_sign_in_and_sees_nothing_of_the_log(client):
     answer = client.get("/admin/audit")
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
     assert "Audit log" not in client.get("/admin/audit", follow_redirects=True).get_data(as_text=True)
+
+
+def test_the_filter_offers_every_kind_of_action_the_log_names(staff):
+    """Meetings, follow-up updates, introductions passed on and reports handled included."""
+    from app.i18n import AUDIT_LABELS
+
+    page = staff["admin"].get("/admin/audit").get_data(as_text=True)
+    offered = set(re.findall(r'<option value="([a-z_.]+)"', page))
+    assert set(AUDIT_LABELS) <= offered

@@ -282,6 +282,11 @@ def test_a_members_only_lesson_in_an_update_stays_with_members(app, add_case, pe
     decide(moderator, only_update_id(moderator), "approve")
     assert "Still going." in page(visitor, slug) and "okapiword" not in page(visitor, slug)
     assert "okapiword" in page(member, slug)
+    # The API tells the same: the update for everyone, its lesson for members only.
+    [public_update] = visitor.get(f"/api/v1/cases/{slug}").get_json()["updates"]
+    assert public_update["text"] == "Still going." and public_update["lesson"] is None
+    [member_update] = member.get(f"/api/v1/cases/{slug}").get_json()["updates"]
+    assert "okapiword" in member_update["lesson"]["text"]
     assert visitor.get("/api/v1/search?q=okapiword").get_json()["total"] == 0
     assert member.get("/api/v1/search?q=okapiword").get_json()["total"] == 1
     # The contributor checking what outsiders see reads it as a visitor, and is offered no answer form.

@@ -326,6 +326,29 @@ def test_blocking_an_anonymous_contributor_names_them_nowhere(app, library):
     assert "tapirword" not in page(asker, f"/inbox/{cid}")
 
 
+def test_a_block_of_the_anonymous_contributor_does_not_show_where_they_are_named(app, library):
+    asker, cora = client_for(app, "asker@example.org"), client_for(app, "cora@example.org")
+    anonymous = conversation_id(ask(asker, "anon-case"))
+    reply(cora, anonymous, "Hello.", signed="anonymous")
+    post_button(asker, anonymous, "block")
+    named = conversation_id(ask(asker, "named-case"))
+    # "You blocked Cora" here would tell the asker who shared the anonymous case.
+    assert "You blocked" not in page(asker, f"/inbox/{named}")
+    assert post_button(asker, named, "block").status_code == 302  # blocked already: nothing breaks
+    assert "You blocked the contributor" in page(asker, f"/inbox/{anonymous}")
+
+
+def test_a_member_who_was_disabled_gets_no_more_mail_from_a_conversation(mail_app, smtp, library):
+    from app.services import members
+
+    asker, cora = client_for(mail_app, "asker@example.org"), client_for(mail_app, "cora@example.org")
+    cid = conversation_id(ask(asker, "named-case"))
+    with mail_app.app_context():
+        members.disable_member(SYSTEM, db.session().scalar(select(Member).where(Member.email == "asker@example.org")))
+    assert reply(cora, cid, "Members-only details, quaggaword.").status_code == 302
+    assert not any("quaggaword" in m.text for m in smtp.to("asker@example.org"))
+
+
 # --- who may open what ---------------------------------------------------------------------------
 
 def test_only_participants_open_a_conversation(app, library):
@@ -376,6 +399,29 @@ def test_the_case_page_links_an_earlier_introduction(app, library):
     asker = client_for(app, "asker@example.org")
     cid = conversation_id(ask(asker, "named-case"))
     assert f'href="/inbox/{cid}"' in page(asker, "/cases/named-case")
+
+
+def test_the_inbox_asks_the_database_as_often_for_many_conversations_as_for_one(app, library):
+    import sqlalchemy as sa
+
+    asker, cora = client_for(app, "asker@example.org"), client_for(app, "cora@example.org")
+    engine = app.extensions["casebook.db"].kw["bind"]
+
+    def queries() -> int:
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            page(cora, "/inbox")
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    reply(cora, conversation_id(ask(asker, "named-case")), "Hello.")
+    one = queries()
+    for slug in ("anon-case", "second-anon", "closed-case"):
+        reply(cora, conversation_id(ask(asker, slug)), "Hello.", signed="anonymous")
+    assert queries() == one
 
 
 # --- mail kept in the inbox ----------------------------------------------------------------------

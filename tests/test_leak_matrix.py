@@ -18,7 +18,9 @@ SURFACES = ["/", "/search?q={w}", "/api/v1/search?q={w}", "/search", "/api/v1/se
             *[f"/cases/{slug}" for slug in CASES], *[f"/api/v1/cases/{slug}" for slug in CASES],
             *[f"/cases/{slug}/export" for slug in CASES],
             # Members' pages: visitors are sent to sign in; members see only their own share.
-            "/inbox", "/moderate/reports", *[f"/cases/{slug}/introduce" for slug in CASES]]
+            "/inbox", "/moderate/reports", *[f"/cases/{slug}/introduce" for slug in CASES],
+            # Meetings are public; their notes (members only here) and programme items on hidden cases are not.
+            "/meetings", "/meetings/spring-gathering", "/profile/searches"]
 
 
 @pytest.fixture
@@ -41,6 +43,17 @@ def library(app, add_case, make_member):
                 author.name, author.organisation = f"{name} Person", f"{name} Gemeente"
                 uow.session.query(Case).filter_by(slug=slug).one().author_id = author.id
                 uow.search_must_look_at(slug)
+            from datetime import date
+
+            from app.models import Meeting, MeetingItem
+            by_slug = {c.slug: c for c in uow.session.query(Case)}
+            uow.session.add(Meeting(
+                slug="spring-gathering", title="Spring gathering", held_on=date(2026, 4, 16), place="Oss",
+                host="Gemeente Oss", summary="Two cases, one afternoon.", notes=f"What was said: {CLOSED}.",
+                notes_visibility="members", items=[
+                    MeetingItem(position=0, title="An open talk", case=by_slug["open-case"]),
+                    MeetingItem(position=1, title=f"A closed talk {CLOSED}", case=by_slug["closed-case"],
+                                speaker=f"{ANONYMOUS} Person", speaker_agreed=False)]))
 
 
 def seen(client, word: str) -> bool:

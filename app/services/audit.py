@@ -16,7 +16,7 @@ PER_PAGE = 50
 ACTIONS = ("case.approve", "case.send_back", "case.edit", "case.delete", "case.import", "revision.restore",
            "proposal.approve", "proposal.send_back", "member.create", "member.role", "member.disable",
            "member.enable", "invitation.create", "invitation.revoke", "meeting.create", "meeting.edit",
-           "meeting.delete")
+           "meeting.delete", "update.approve", "update.send_back", "introduction.pass_on", "report.handle")
 
 
 @dataclass

@@ -287,7 +287,8 @@ def _unread(conversation: Conversation, side: str, messages: list[Message]) -> b
                for m in messages)
 
 
-def view(actor: Actor, conversation: Conversation) -> ConversationView:
+def view(actor: Actor, conversation: Conversation, listed: bool = False) -> ConversationView:
+    """The conversation as the actor sees it; `listed`: for the inbox's list, without the page's block."""
     side = conversation_side(actor, conversation)
     assert side is not None  # get() let only a participant in
     messages = _visible_messages(actor, conversation)
@@ -301,7 +302,7 @@ def view(actor: Actor, conversation: Conversation) -> ConversationView:
         may_pass_on=can(actor, "conversation.pass_on", conversation),
         may_sign=side == "contributor" and conversation_anonymous(conversation),
     )
-    if result.may_block:
+    if result.may_block and not listed:  # a query per conversation: the list does not show it
         result.block = _block_of(actor, conversation)
     if result.may_pass_on and conversation.case is not None:
         result.contact = conversation.case.contact
@@ -317,10 +318,21 @@ def _other_member(actor: Actor, conversation: Conversation) -> Member | None:
 
 
 def _block_of(actor: Actor, conversation: Conversation) -> Block | None:
+    """The viewer's block of the other side, as this conversation may show it.
+
+    A block made in another conversation shows here only when the other side is named in both:
+    "you blocked Cora" under a block of "the contributor" would tie an anonymous contributor to her.
+    """
     other = _other_member(actor, conversation)
     if other is None or actor.acting is None:
         return None
-    return db.session().scalar(select(Block).where(Block.member_id == actor.acting.id, Block.blocked_id == other.id))
+    found = db.session().scalar(select(Block).where(Block.member_id == actor.acting.id, Block.blocked_id == other.id))
+    if found is None or found.conversation_id == conversation.id:
+        return found
+    origin = db.session().get(Conversation, found.conversation_id) if found.conversation_id else None
+    named_there = origin is not None and can(actor, "conversation.read", origin) and \
+        other_side(actor, origin) != THE_CONTRIBUTOR
+    return found if named_there and other_side(actor, conversation) != THE_CONTRIBUTOR else None
 
 
 def _mine_clause(actor: Actor, member: Member):
@@ -339,7 +351,7 @@ def inbox(actor: Actor) -> Inbox:
                                  .options(selectinload(Conversation.messages))
                                  .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
                                  .limit(INBOX_LIMIT))
-    conversations = [view(actor, c) for c in found if can(actor, "conversation.read", c)]
+    conversations = [view(actor, c, listed=True) for c in found if can(actor, "conversation.read", c)]
     return Inbox(conversations=conversations, notices=notices(actor), blocks=blocks(actor))
 
 
@@ -453,8 +465,8 @@ def block(actor: Actor, conversation: Conversation) -> None:
     other = _other_member(actor, conversation)
     if other is None or actor.acting is None:
         raise NotFound()
-    if _block_of(actor, conversation) is not None:
-        return
+    if _blocked(actor.acting, other):
+        return  # blocked already (perhaps from another conversation)
     with unit_of_work(actor) as uow:
         uow.session.add(Block(member_id=actor.acting.id, blocked_id=other.id, conversation_id=conversation.id,
                               created_at=utcnow()))

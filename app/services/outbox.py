@@ -3,7 +3,7 @@
 `queue()` renders a mail in its recipient's language from `templates/mail/<name>.txt` and
 `.html` (each sets `subject`), adds it to the unit of work's transaction and asks the unit to
 send it once committed. A send that fails leaves the mail in the outbox, with a later time to
-try again: `send_due()` (run by `send-follow-ups` and `send-alerts`) picks it up. Nothing is ever
+try again: `send()` (run by `send-follow-ups` and `send-alerts`) picks it up. Nothing is ever
 sent twice by two workers: a mail is claimed with a conditional update before it is sent.
 """
 from __future__ import annotations
@@ -92,10 +92,11 @@ def language_of(member: Member) -> str:
 
 
 def compose(member: Member, kind: str, template: str, **context: object) -> OutboxMail | None:
-    """The mail rendered in the member's language; None when they turned this kind off."""
+    """The mail rendered in the member's language; None when they turned this kind off or were disabled
+    (a disabled member is no longer one: nothing of the exchange reaches them)."""
     if kind not in KINDS:
         raise ValueError(f"unknown mail kind {kind!r}")
-    if kind in CHOICES and not member.wants_mail(kind):
+    if kind in CHOICES and (not member.is_active or not member.wants_mail(kind)):
         return None
     language = language_of(member)
     unsubscribe = link("mailprefs.unsubscribe", token=unsubscribe_token(member, kind)) if kind in CHOICES else None
@@ -178,7 +179,8 @@ def send(mail_ids: Iterable[int] | None = None, limit: int = 500) -> tuple[int, 
             ).all()
         with mail.Connection(smtp) as connection:
             for mail_id in mail_ids:
-                row = _claim(session, mail_id, now)
+                # Claimed from the moment it is taken, not from the start of a run that may be long.
+                row = _claim(session, mail_id, utcnow())
                 if row is None:
                     continue
                 try:

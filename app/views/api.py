@@ -6,7 +6,7 @@ from flask import Blueprint, abort, request, url_for
 from ..auth import current_audience
 from ..i18n import country_name, label
 from ..rendering import render_markdown
-from ..services import cases, search
+from ..services import cases, follow_ups, search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -60,5 +60,10 @@ def case_api(slug: str):
         "copied_in": [c.slug for c in view.copied_in],
         # "Copy this": {needs, costs: [{amount, currency, year, covers}], duration_months, roles, pitfalls}
         "transfer": case.transfer or None,
+        # "How is it going now?": the contributor's approved answers, newest first, naming no one.
+        "confirmed_at": case.confirmed_at.isoformat() if case.confirmed_at else None,
+        "updates": [{"date": u.published_at.isoformat(), "status": u.status, "text": u.text,
+                     "lesson": {"kind": u.lesson.kind, "text": u.lesson.text, "visibility": u.lesson.visibility}
+                     if u.lesson else None} for u in follow_ups.shown_updates(current_audience(), case)],
         "related": [c.slug for c in view.related],
     }
