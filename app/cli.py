@@ -145,6 +145,8 @@ def _mail_line(sent: int, failed: int) -> str:
     if outbox.server() is None:
         return f"Mail: no mail server set (CASEBOOK_SMTP_URL), {waiting} mail(s) kept in the outbox."
     line = f"Mail: {sent} sent, {failed} failed, {waiting} still waiting in the outbox."
+    if given_up := outbox.given_up_count():
+        line += f" {given_up} mail(s) failed {outbox.MAX_ATTEMPTS} times and are no longer tried (see the outbox table)."
     return line + (" The mail server did not take them; the next run tries again." if failed else "")
 
 

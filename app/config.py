@@ -65,6 +65,9 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         # Outgoing mail (app/mail.py): unset, mail is kept in the outbox and shown in the inbox only.
         "SMTP_URL": os.environ.get("CASEBOOK_SMTP_URL") or None,
         "MAIL_FROM": os.environ.get("CASEBOOK_MAIL_FROM") or "casebook@localhost",
+        # Where a case's contact (not a member) answers an introduction the moderators passed on;
+        # unset, the answer goes to the moderator who passed it on.
+        "MODERATORS_EMAIL": os.environ.get("CASEBOOK_MODERATORS_EMAIL") or None,
         # "background": a request never waits for the mail server (commands always send inline).
         "MAIL_DELIVERY": "inline" if overrides.get("TESTING") else "background",
         "FOLLOW_UP_DAYS": int(os.environ.get("CASEBOOK_FOLLOW_UP_DAYS") or 365),

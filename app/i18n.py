@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from babel import Locale
-from babel.numbers import format_currency, get_currency_name
+from babel.numbers import format_currency, get_currency_name, get_currency_symbol
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, get_locale, gettext, lazy_gettext
 
@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Amsterdam")  # where the alliance meets
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(ui_locale=ui_locale, country_name=country_name, label=label, city_key=city_key,
-                                 city_name=city_name, money=money, currency_name=currency_name,
+                                 city_name=city_name, money=money, currency_name=currency_name, currency_code_needed=currency_code_needed,
                                  format_datetime=lambda moment: format_datetime(moment, "medium"),
                                  format_date=lambda moment: format_date(moment, "long"))
 
@@ -76,6 +76,16 @@ def money(amount: float, currency: str) -> str:
         pattern = re.sub(r"\.0+", "", Locale.parse(locale).currency_formats["standard"].pattern)
         return format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
     return format_currency(amount, currency, locale=locale)
+
+
+# Symbols that name one currency only; "$", "kr." and the like also need the code beside them.
+ONE_CURRENCY_SYMBOLS = {"€", "£", "₩", "₱", "¥", "₹"}
+
+
+def currency_code_needed(code: str) -> bool:
+    """Whether `money()` alone leaves the currency unclear (`$1,000` could be USD or COP)."""
+    symbol = get_currency_symbol(code, locale=ui_locale())
+    return symbol != code and symbol not in ONE_CURRENCY_SYMBOLS
 
 
 def currency_name(code: str) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import overload
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,15 @@ from .db import Base
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
+def aware(moment: datetime | None) -> datetime | None:
+    """A time from the database with its time zone: SQLite hands back naive datetimes (in UTC)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 class Case(Base):
@@ -286,6 +296,7 @@ class OutboxMail(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(String(500))
+    reply_to: Mapped[str | None] = mapped_column(String(254))  # answers go here, not to the sender address
 
     def __repr__(self) -> str:
         return f"<OutboxMail {self.id} {self.kind} sent={self.sent_at is not None}>"
@@ -349,10 +360,14 @@ class Message(Base):
 
 
 class Block(Base):
-    """A member who no longer wants introductions or messages from another."""
+    """A member who no longer wants introductions or messages from another.
+
+    One row per conversation it was made in: blocking "the contributor" and, elsewhere, the same
+    person by name are two rows, so neither the button nor the list ties the two together.
+    """
 
     __tablename__ = "blocks"
-    __table_args__ = (UniqueConstraint("member_id", "blocked_id", name="uq_blocks_pair"),)
+    __table_args__ = (UniqueConstraint("member_id", "blocked_id", "conversation_id", name="uq_blocks_pair"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
@@ -468,7 +483,9 @@ class MeetingItem(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(300))
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    # A deleted case takes its programme item along: the item's title is often the case's own,
+    # and a members-only case's title must not stay behind on a public page.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     speaker: Mapped[str] = mapped_column(String(200), default="")
     speaker_agreed: Mapped[bool] = mapped_column(Boolean, default=False)
 

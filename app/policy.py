@@ -179,7 +179,10 @@ def _read_conversation(actor: Actor, conversation: Conversation) -> bool:
 
 
 def _see_contributor_in(actor: Actor, conversation: Conversation) -> bool:
-    return not conversation_anonymous(conversation) or actor.is_moderator or actor.is_(conversation.contributor)
+    """A moderator who asks is an asker: the contributor was promised the asker sees "the contributor"."""
+    if not conversation_anonymous(conversation) or actor.is_(conversation.contributor):
+        return True
+    return actor.is_moderator and not actor.is_(conversation.asker)
 
 
 def _see_sender(actor: Actor, message: Message) -> bool:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app import db
-from app.models import Case, CaseUpdate, OutboxMail, SavedSearch, utcnow
+from app.models import Case, CaseUpdate, OutboxMail, SavedSearch, aware, utcnow
 from app.policy import SYSTEM
 from app.services import alerts, members
 from app.services.unit_of_work import unit_of_work
@@ -52,7 +52,7 @@ def _save(app, member_id: int, query: str = "", frequency: str = "daily", ago: t
 
 def _checked_at(app, search_id: int):
     with app.app_context():
-        return alerts._aware(db.session().get(SavedSearch, search_id).checked_at)
+        return aware(db.session().get(SavedSearch, search_id).checked_at)
 
 
 def _send(app) -> str:

@@ -238,6 +238,7 @@ def test_an_imported_case_reaches_every_moderator_who_pass_it_on_to_an_email_con
         "A member of the SDG 11 Alliance would like to reach you about “Imported repair café”"
     assert "Asha Askwell (Gemeente Deventer)" in to_contact.text and "Who ran the repair café?" in to_contact.text
     assert "replying to this mail" in to_contact.text
+    assert to_contact.message["Reply-To"] == "mo@example.org"  # the answer reaches the moderator who passed it on
     assert "asker@example.org" not in to_contact.text + to_contact.html
     assert "as a member of Casebook" not in to_contact.html  # they are not one
     assert "They passed it on on" in page(asker, f"/inbox/{cid}")
@@ -334,8 +335,20 @@ def test_a_block_of_the_anonymous_contributor_does_not_show_where_they_are_named
     named = conversation_id(ask(asker, "named-case"))
     # "You blocked Cora" here would tell the asker who shared the anonymous case.
     assert "You blocked" not in page(asker, f"/inbox/{named}")
-    assert post_button(asker, named, "block").status_code == 302  # blocked already: nothing breaks
+    # Blocking her here too is a block of its own: the button did not hint she was blocked already.
+    assert post_button(asker, named, "block").status_code == 302
     assert "You blocked the contributor" in page(asker, f"/inbox/{anonymous}")
+    assert "You blocked" in page(asker, f"/inbox/{named}")
+    assert post_button(asker, named, "block").status_code == 302  # blocked already: nothing breaks
+
+
+def test_a_moderator_who_asks_sees_the_contributor_like_any_asker(app, library):
+    moderator, cora = client_for(app, "mo@example.org"), client_for(app, "cora@example.org")
+    cid = conversation_id(ask(moderator, "anon-case"))
+    reply(cora, cid, "Hello from nobody in particular.", signed="anonymous")
+    shown = page(moderator, f"/inbox/{cid}")
+    assert "Hello from nobody in particular." in shown and "The contributor" in shown
+    assert "Cora" not in shown  # the contributor was told the asker would not see her name
 
 
 def test_a_member_who_was_disabled_gets_no_more_mail_from_a_conversation(mail_app, smtp, library):

@@ -294,8 +294,11 @@ def test_a_deleted_case_leaves_the_meeting_page_working(app, client, people, cas
     moderator = people["moderator"]
     url = add_meeting(moderator, items=[{"title": "", "case": "open-square", "speaker": ""},
                                         {"title": "Open talk", "case": "", "speaker": ""}])
+    assert "Water square in Rotterdam" in text(client, url)  # the first item, titled after its case
     post(moderator, "/cases/open-square/delete", {})
     assert client.get("/cases/open-square").status_code == 404
     page = text(client, url)
     assert "Open talk" in page and 'href="/cases/open-square"' not in page
+    # The item about the deleted case went with it: its title (the case's own) is nowhere.
+    assert "open-square" not in page and "Water square in Rotterdam" not in page
     assert 'value="open-square"' not in text(moderator, f"{url}/edit")

@@ -15,12 +15,12 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
 from .. import db
-from ..models import Case, CaseUpdate, Member, OutboxMail, SavedSearch, utcnow
+from ..models import Case, CaseUpdate, Member, OutboxMail, SavedSearch, aware, utcnow
 from ..policy import SYSTEM, acting_as, case_visible
 from ..rendering import plain_text
 from ..search import QueryProblem, SearchUnavailable
@@ -78,12 +78,8 @@ class AlertRun:
     mail_ids: list[int] = field(default_factory=list)  # the digests written
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives naive times
-
-
 def _after(moment: datetime | None, since: datetime) -> bool:
-    return moment is not None and _aware(moment) > since
+    return moment is not None and aware(moment) > since
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -91,7 +87,7 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def is_due(saved: SavedSearch, now: datetime) -> bool:
-    return _aware(saved.checked_at) <= now - PERIODS.get(saved.frequency, PERIODS["weekly"]) + GRACE
+    return aware(saved.checked_at) <= now - PERIODS.get(saved.frequency, PERIODS["weekly"]) + GRACE
 
 
 @dataclass
@@ -117,7 +113,7 @@ def _item(case: Case, latest_update: CaseUpdate | None) -> DigestItem:
     item = DigestItem(slug=case.slug, title=case.title, city=case.city, country=case.country,
                       summary=_shorten(plain_text(case.summary), SUMMARY_CHARS), members_only=case.visibility != "public")
     if latest_update is not None and latest_update.published_at is not None:
-        item.updated_at = _aware(latest_update.published_at)
+        item.updated_at = aware(latest_update.published_at)
         item.update_text = _shorten(plain_text(latest_update.text), UPDATE_CHARS)
         item.new_status = latest_update.status
     return item
@@ -129,7 +125,7 @@ def _section(member: Member, saved: SavedSearch, news: _News) -> DigestSection |
     Raises SearchUnavailable when the index cannot answer (the search waits for the next run).
     """
     audience = acting_as(member).audience
-    since = _aware(saved.checked_at)
+    since = aware(saved.checked_at)
     new = {c.slug: c for c in news.cases if _after(c.published_at, since) and case_visible(audience, c)}
     updated: dict[str, CaseUpdate] = {}
     for u in news.updates:  # newest first: the first one per case is its latest
@@ -196,7 +192,7 @@ def _index_caught_up() -> bool:
 def send_alerts(now: datetime | None = None) -> AlertRun:
     """Write the digests that are due and send what the outbox holds; what happened."""
     run = AlertRun()
-    now = _aware(now or utcnow())
+    now = aware(now or utcnow())
     until = now - SETTLE
     if not _index_caught_up():
         run.problem = "the search index is behind the database; alerts wait for the next run"
@@ -217,10 +213,10 @@ def send_alerts(now: datetime | None = None) -> AlertRun:
 def _write_digests(now: datetime, until: datetime, run: AlertRun) -> None:
     session = db.session()
     due = [s for s in session.scalars(select(SavedSearch).order_by(SavedSearch.member_id, SavedSearch.id))
-           if is_due(s, now) and _aware(s.checked_at) < until]
+           if is_due(s, now) and aware(s.checked_at) < until]
     if not due:
         return
-    news = _news(min(_aware(s.checked_at) for s in due), until)
+    news = _news(min(aware(s.checked_at) for s in due), until)
     by_member: dict[int, list[SavedSearch]] = defaultdict(list)
     for saved in due:
         by_member[saved.member_id].append(saved)

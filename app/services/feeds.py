@@ -32,7 +32,7 @@ from .. import db, gazetteer, vocabulary
 from ..audience import Audience
 from ..errors import NotFound
 from ..i18n import label, ui_locale
-from ..models import Case, CaseUpdate
+from ..models import Case, CaseUpdate, aware
 from ..policy import ANONYMOUS, case_visible, lesson_visible
 from ..rendering import plain_text
 from . import cases, follow_ups, meetings
@@ -52,10 +52,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 def _xml_text(text: str | None) -> str:
     return _NOT_XML.sub("", text or "")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives naive times
 
 
 def _words(markdown: str) -> str:
@@ -193,7 +189,7 @@ class Feed:
 
 def _case_entry(case: Case) -> Entry:
     url = absolute("pages.case", slug=case.slug)
-    published = _aware(case.published_at or case.created_at)
+    published = aware(case.published_at or case.created_at)
     contributor = cases.contributor_for(PUBLIC, case)
     author = None
     if contributor is not None:
@@ -203,7 +199,7 @@ def _case_entry(case: Case) -> Entry:
     lessons = [l for l in case.lessons if lesson_visible(PUBLIC, l)]
     content = render_template("feeds/_case_entry.html", case=case, lessons=lessons).strip()
     return Entry(id=url, title=case.title, url=url, published=published,
-                 updated=max(published, _aware(case.updated_at or published)),
+                 updated=max(published, aware(case.updated_at or published)),
                  summary=_shorten(_words(case.summary), SUMMARY_CHARS), content=content,
                  language=case.language, themes=list(case.themes or []), author=author)
 
@@ -213,7 +209,7 @@ def _update_entries(case: Case) -> list[Entry]:
     url = absolute("pages.case", slug=case.slug)
     entries = []
     for update in follow_ups.shown_updates(PUBLIC, case):
-        moment = _aware(update.published_at)
+        moment = aware(update.published_at)
         summary = _words(update.text) or (_("Status now: %(status)s", status=label("status", update.status))
                                               if update.status else "")
         entries.append(Entry(
@@ -338,7 +334,7 @@ def _url(urlset: ElementTree.Element, loc: str, lastmod: datetime | None) -> Non
     url = ElementTree.SubElement(urlset, "url")
     ElementTree.SubElement(url, "loc").text = loc
     if lastmod is not None:
-        ElementTree.SubElement(url, "lastmod").text = _aware(lastmod).astimezone(UTC).isoformat(timespec="seconds")
+        ElementTree.SubElement(url, "lastmod").text = aware(lastmod).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def sitemap() -> bytes:
@@ -354,7 +350,7 @@ def sitemap() -> bytes:
     for case in session.scalars(_public_published().order_by(Case.published_at.desc(), Case.id.desc())):
         if not case_visible(PUBLIC, case):
             continue
-        moments = [_aware(m) for m in (case.published_at, case.updated_at, updated.get(case.id)) if m is not None]
+        moments = [aware(m) for m in (case.published_at, case.updated_at, updated.get(case.id)) if m is not None]
         moment = max(moments)
         place = places.get((case.city, case.country)) or gazetteer.place(case.city, case.country)
         newest.saw(moment, case.themes or [], place.key)

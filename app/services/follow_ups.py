@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale, format_date
@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import db, vocabulary
 from ..audience import Audience
 from ..errors import Conflict, Invalid, NotFound
-from ..models import Case, CaseUpdate, FollowUp, Lesson, Member, utcnow
+from ..models import Case, CaseUpdate, FollowUp, Lesson, Member, aware, utcnow
 from ..policy import SYSTEM, Actor, can, require, update_lesson_visible
 from . import outbox
 from .unit_of_work import UnitOfWork, unit_of_work
@@ -54,13 +54,9 @@ class Due:
     period: int
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives naive times
-
-
 def period_of(published_at: datetime, now: datetime, days: int) -> int:
     """Whole periods since publishing: 0 before the first prompt, 1 after one period, and so on."""
-    return max((_aware(now) - _aware(published_at)) // timedelta(days=days), 0)
+    return max((aware(now) - aware(published_at)) // timedelta(days=days), 0)
 
 
 def due(now: datetime | None = None) -> list[Due]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from .. import db
 from ..audience import Audience
 from ..errors import Conflict, Invalid, NotFound
-from ..models import Block, Case, Conversation, Member, Message, OutboxMail, Report, utcnow
+from ..models import Block, Case, Conversation, Member, Message, OutboxMail, Report, aware, utcnow
 from ..policy import (
     INBOX_MAIL_KINDS,
     MODERATOR_ROLES,
@@ -131,12 +131,6 @@ class Inbox:
     conversations: list[ConversationView]
     notices: list[OutboxMail] = field(default_factory=list)
     blocks: list[BlockView] = field(default_factory=list)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:  # SQLite hands back naive datetimes
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def _clean(body: str | None) -> str:
@@ -278,12 +272,12 @@ def _visible_messages(actor: Actor, conversation: Conversation) -> list[Message]
 
 
 def _read_at(conversation: Conversation, side: str) -> datetime | None:
-    return _aware(conversation.asker_read_at if side == "asker" else conversation.contributor_read_at)
+    return aware(conversation.asker_read_at if side == "asker" else conversation.contributor_read_at)
 
 
 def _unread(conversation: Conversation, side: str, messages: list[Message]) -> bool:
     read_at = _read_at(conversation, side)
-    return any(m.side != side and (read_at is None or _aware(m.created_at) > read_at)  # type: ignore[operator]
+    return any(m.side != side and (read_at is None or aware(m.created_at) > read_at)
                for m in messages)
 
 
@@ -326,13 +320,17 @@ def _block_of(actor: Actor, conversation: Conversation) -> Block | None:
     other = _other_member(actor, conversation)
     if other is None or actor.acting is None:
         return None
-    found = db.session().scalar(select(Block).where(Block.member_id == actor.acting.id, Block.blocked_id == other.id))
-    if found is None or found.conversation_id == conversation.id:
-        return found
-    origin = db.session().get(Conversation, found.conversation_id) if found.conversation_id else None
-    named_there = origin is not None and can(actor, "conversation.read", origin) and \
-        other_side(actor, origin) != THE_CONTRIBUTOR
-    return found if named_there and other_side(actor, conversation) != THE_CONTRIBUTOR else None
+    found = list(db.session().scalars(select(Block).where(Block.member_id == actor.acting.id,
+                                                          Block.blocked_id == other.id)))
+    here = next((b for b in found if b.conversation_id == conversation.id), None)
+    if here is not None or other_side(actor, conversation) == THE_CONTRIBUTOR:
+        return here
+    for elsewhere in found:
+        origin = db.session().get(Conversation, elsewhere.conversation_id) if elsewhere.conversation_id else None
+        if origin is not None and can(actor, "conversation.read", origin) and \
+                other_side(actor, origin) != THE_CONTRIBUTOR:
+            return elsewhere
+    return None
 
 
 def _mine_clause(actor: Actor, member: Member):
@@ -449,7 +447,9 @@ def pass_on(actor: Actor, conversation: Conversation) -> PassedOn:
         if address:
             language = case.language if case.language in current_app.config["LANGUAGES"] else \
                 current_app.config["BABEL_DEFAULT_LOCALE"]
-            outbox.queue_to_address(uow, address, language, "introduction_contact",
+            # The contact answers the moderators' shared mailbox, else the moderator who passed it on.
+            reply_to = current_app.config.get("MODERATORS_EMAIL") or (actor.acting.email if actor.acting else None)
+            outbox.queue_to_address(uow, address, language, "introduction_contact", reply_to=reply_to,
                                     asker=_named(conversation.asker), case_title=conversation.case_title,
                                     bodies=[m.body for m in conversation.messages if m.side == "asker"])
         uow.audit("introduction.pass_on", "case", case.id, case.slug,
@@ -465,8 +465,8 @@ def block(actor: Actor, conversation: Conversation) -> None:
     other = _other_member(actor, conversation)
     if other is None or actor.acting is None:
         raise NotFound()
-    if _blocked(actor.acting, other):
-        return  # blocked already (perhaps from another conversation)
+    if _block_of(actor, conversation) is not None:
+        return  # blocked already, as this conversation shows
     with unit_of_work(actor) as uow:
         uow.session.add(Block(member_id=actor.acting.id, blocked_id=other.id, conversation_id=conversation.id,
                               created_at=utcnow()))

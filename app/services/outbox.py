@@ -121,13 +121,17 @@ def queue(uow: UnitOfWork, member: Member, kind: str, template: str, **context: 
     return outgoing
 
 
-def queue_to_address(uow: UnitOfWork, address: str, language: str, template: str,
+def queue_to_address(uow: UnitOfWork, address: str, language: str, template: str, reply_to: str | None = None,
                      **context: object) -> OutboxMail:
-    """Account mail to an address that is not (yet) a member's: a new address to confirm."""
+    """Mail to an address that is not (yet) a member's: a new address to confirm, a case's contact.
+
+    `reply_to`: where an answer should go when it is not the sender address (a moderator's).
+    """
     stand_in = Member(id=None, email=address, language=language, mail_choices={})
     outgoing = compose(stand_in, "account", template, **context)
     assert outgoing is not None  # account mail is never turned off
     outgoing.member_id = None
+    outgoing.reply_to = reply_to
     uow.session.add(outgoing)
     uow.mail_added(outgoing)
     return outgoing
@@ -158,6 +162,8 @@ def _as_mail(row: OutboxMail) -> mail.Mail:
         url = link("mailprefs.unsubscribe", token=unsubscribe_token_for(row.member_id, row.kind))
         # RFC 8058: mail programs offer their own one-click "unsubscribe" button.
         headers += [("List-Unsubscribe", f"<{url}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")]
+    if row.reply_to:
+        headers.append(("Reply-To", row.reply_to))
     return mail.Mail(to=row.to_address, subject=row.subject, text=row.text, html=row.html,
                      sender=current_app.config["MAIL_FROM"], headers=tuple(headers), reference=f"casebook.{row.id}")
 
@@ -222,4 +228,11 @@ def deliver_after_commit(app: Flask, mail_ids: list[int]) -> None:
 
 
 def unsent_count() -> int:
-    return db.session().scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.sent_at.is_(None))) or 0
+    """Mail still to be tried (mail that failed MAX_ATTEMPTS times is kept, but counted by `given_up_count`)."""
+    return db.session().scalar(select(func.count()).select_from(OutboxMail).where(
+        OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)) or 0
+
+
+def given_up_count() -> int:
+    return db.session().scalar(select(func.count()).select_from(OutboxMail).where(
+        OutboxMail.sent_at.is_(None), OutboxMail.attempts >= MAX_ATTEMPTS)) or 0

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("next_attempt_at", TZ),
         sa.Column("last_error", sa.String(500)),
+        sa.Column("reply_to", sa.String(254)),
     )
     op.create_index("ix_outbox_unsent", "outbox", ["sent_at", "next_attempt_at"])
 
@@ -79,7 +80,7 @@ def upgrade() -> None:
         _member("blocked_id", "CASCADE", nullable=False),
         sa.Column("conversation_id", sa.Integer, sa.ForeignKey("conversations.id", ondelete="SET NULL")),
         sa.Column("created_at", TZ, nullable=False),
-        sa.UniqueConstraint("member_id", "blocked_id", name="uq_blocks_pair"),
+        sa.UniqueConstraint("member_id", "blocked_id", "conversation_id", name="uq_blocks_pair"),
     )
     op.create_table(
         "reports",
@@ -150,7 +151,7 @@ def upgrade() -> None:
                   index=True),
         sa.Column("position", sa.Integer, nullable=False, server_default="0"),
         sa.Column("title", sa.String(300), nullable=False),
-        sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id", ondelete="SET NULL"), index=True),
+        sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True),
         sa.Column("speaker", sa.String(200), nullable=False, server_default=""),
         sa.Column("speaker_agreed", sa.Boolean, nullable=False, server_default=sa.false()),
     )
