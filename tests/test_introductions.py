@@ -547,3 +547,20 @@ def test_who_may_do_what_with_introductions():
     who, rules = _policy_cases()
     for action, obj, allowed in rules:
         assert {name for name, actor in who.items() if can(actor, action, obj)} == allowed, action
+
+
+def test_when_a_contributor_is_disabled_the_moderators_take_their_conversations_over(mail_app, smtp, library):
+    from app.services import members
+
+    asker, cora = client_for(mail_app, "asker@example.org"), client_for(mail_app, "cora@example.org")
+    moderator = client_for(mail_app, "mo@example.org")
+    cid = conversation_id(ask(asker, "anon-case", "Are you still there?"))
+    reply(cora, cid, "Yes, for now.", signed="anonymous")
+    with mail_app.app_context():
+        members.disable_member(SYSTEM, db.session().scalar(select(Member).where(Member.email == "cora@example.org")))
+    assert "Are you still there?" in page(moderator, f"/inbox/{cid}")
+    before = len(smtp.messages)
+    assert reply(asker, cid, "Hello again, beaverword.").status_code == 302
+    assert any("beaverword" in m.text and "mo@example.org" in m.recipients for m in smtp.messages[before:])
+    assert not any("beaverword" in m.text for m in smtp.to("cora@example.org"))
+    assert "Cora" not in page(asker, f"/inbox/{cid}")  # still "the contributor" to the asker

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import db
 from ..errors import Invalid
-from ..models import ApiToken, Case, Invitation, Member, utcnow
+from ..models import ApiToken, Case, Conversation, Invitation, Member, utcnow
 from ..policy import SYSTEM, Actor, acting_as, can, require
 from .unit_of_work import unit_of_work
 
@@ -336,6 +336,9 @@ def disable_member(actor: Actor, target: Member) -> None:
         for token in tokens_of(target):
             token.revoked_at = now
         target.session_version += 1  # every session and remember-me cookie ends
+        # Introductions to them would wait for an answer that never comes: the moderators take them over.
+        uow.session.execute(update(Conversation).where(Conversation.contributor_id == target.id)
+                            .values(contributor_id=None))
         uow.audit("member.disable", "member", target.id, target.email)
 
 
