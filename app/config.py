@@ -37,6 +37,16 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _whole_number(name: str, default: int) -> int:
+    """A setting that must be a whole number of 1 or more; anything else stops with one line saying so."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"{name} must be a whole number of 1 or more (got {raw!r}); unset it for {default}.")
+    return int(raw)
+
+
 def from_environment(instance_path: str, overrides: dict) -> dict:
     """Settings for create_app: defaults, then CASEBOOK_* environment variables, then overrides."""
     instance = Path(instance_path)
@@ -70,9 +80,9 @@ def from_environment(instance_path: str, overrides: dict) -> dict:
         "MODERATORS_EMAIL": os.environ.get("CASEBOOK_MODERATORS_EMAIL") or None,
         # "background": a request never waits for the mail server (commands always send inline).
         "MAIL_DELIVERY": "inline" if overrides.get("TESTING") else "background",
-        "FOLLOW_UP_DAYS": int(os.environ.get("CASEBOOK_FOLLOW_UP_DAYS") or 365),
+        "FOLLOW_UP_DAYS": _whole_number("CASEBOOK_FOLLOW_UP_DAYS", 365),
         # New introductions a member may ask for per day: against misuse of the exchange.
-        "INTRODUCTIONS_PER_DAY": int(os.environ.get("CASEBOOK_INTRODUCTIONS_PER_DAY") or 5),
+        "INTRODUCTIONS_PER_DAY": _whole_number("CASEBOOK_INTRODUCTIONS_PER_DAY", 5),
         # Largest request body: case files are a few kB; a bigger upload is answered with 413.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SEARCH_PER_PAGE": 10,

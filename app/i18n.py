@@ -62,11 +62,21 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(ui_locale=ui_locale, country_name=country_name, label=label, city_key=city_key,
                                  city_name=city_name, money=money, currency_name=currency_name, currency_code_needed=currency_code_needed,
                                  format_datetime=lambda moment: format_datetime(moment, "medium"),
+                                 format_moment=format_moment,
                                  format_date=lambda moment: format_date(moment, "long"))
 
 
 def ui_locale() -> str:
     return str(get_locale() or "en")
+
+
+def format_moment(moment) -> str:
+    """A date with a time to the minute, in the UI language and time zone: `Mar 4, 2026, 2:12 PM`,
+    `4 mrt 2026, 14:12` (for messages: seconds are noise there)."""
+    locale = Locale.parse(ui_locale())
+    pattern = locale.datetime_formats["medium"].replace("{0}", locale.time_formats["short"].pattern) \
+        .replace("{1}", locale.date_formats["medium"].pattern)
+    return format_datetime(moment, pattern)
 
 
 def money(amount: float, currency: str) -> str:

@@ -6,11 +6,12 @@ read it in their inbox).
 """
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import unquote, urlsplit
 
 SCHEMES = {"smtp": (25, "plain"), "smtp+starttls": (587, "starttls"), "smtps": (465, "tls")}
@@ -68,11 +69,17 @@ class Mail:
     reference: str = ""  # ours, for the Message-ID: a retried mail keeps its id
 
 
+# Header lines may be long (RFC 5322 allows 998): a List-Unsubscribe address folded into an
+# encoded word is no longer an address any mail program recognises.
+_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
 def message(mail: Mail) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_POLICY)
     msg["From"] = formataddr((mail.sender_name, mail.sender))
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
     domain = mail.sender.rpartition("@")[2] or "localhost"
     msg["Message-ID"] = make_msgid(idstring=mail.reference or None, domain=domain)
     msg["Auto-Submitted"] = "auto-generated"  # out-of-office replies stay away

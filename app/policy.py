@@ -254,11 +254,13 @@ RULES: dict[str, Callable[[Actor, Any], bool]] = {
     "reports.read": lambda actor, _none: actor.is_moderator,
     "report.handle": lambda actor, _report: actor.is_moderator,
     # Meetings: everyone reads them, moderators keep them. Notes are for members unless made public
-    # (anything but "public" is members-only); a speaker is named only when they agreed (Chatham House).
+    # (anything but "public" is members-only); a speaker is named only when they agreed (Chatham House),
+    # and never with an anonymous case (their name would tie them to it) but to moderators.
     "meeting.read": lambda actor, _meeting: True,
     "meeting.manage": lambda actor, _meeting: actor.is_moderator,
     "meeting.read_notes": lambda actor, meeting: meeting.notes_visibility == "public" or actor.audience.is_member,
-    "meeting_item.name_speaker": lambda actor, item: bool(item.speaker_agreed and item.speaker.strip()),
+    "meeting_item.name_speaker": lambda actor, item: bool(item.speaker_agreed and item.speaker.strip()) and (
+        actor.is_moderator or item.case is None or item.case.attribution != "anonymous"),
 }
 
 

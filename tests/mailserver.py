@@ -19,6 +19,7 @@ class Received:
     sender: str
     recipients: list[str]
     message: EmailMessage
+    raw: bytes = b""  # as it came over the wire
 
     @property
     def subject(self) -> str:
@@ -51,7 +52,7 @@ class Inbox:
             return "451 Try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
-            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, envelope.content))
         return "250 OK"
 
     def to(self, address: str) -> list[Received]:

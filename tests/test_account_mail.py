@@ -83,6 +83,7 @@ def test_mail_is_sent_after_the_commit_with_text_and_html(mail_app, smtp):
     assert received.message["From"] == "Casebook <casebook@example.org>"
     assert "x@example.org" in received.text and "x@example.org" in received.html
     assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert received.message["Date"]  # spam filters frown on mail without one
     [sent] = _outbox(mail_app)
     assert sent.sent_at is not None and sent.attempts == 1
 
@@ -239,10 +240,15 @@ def test_mail_choices_and_language_on_the_profile(mail_app, smtp):
 
 
 def test_the_link_in_a_mail_stops_that_kind_without_signing_in(mail_app, smtp, client):
+    # A real site's address makes the header longer than a folded line: it must stay one plain <address>.
+    base = mail_app.config["BASE_URL"] = "https://casebook.sdg11-alliance.example.org"
     member_id = _member(mail_app)
     _queue(mail_app, member_id, "alerts")
     [received] = smtp.wait_for(1)
     url = _link(received.text, "/unsubscribe/")
+    raw = received.raw.decode()
+    assert url.startswith(base) and len(f"List-Unsubscribe: <{url}>") > 78  # longer than a folded line
+    assert f"List-Unsubscribe: <{url}>" in raw and "=?utf-8?" not in raw
     assert received.message["List-Unsubscribe"] == f"<{url}>"
     page = client.get(_path(url))
     assert page.status_code == 200
@@ -262,5 +268,14 @@ def test_mail_comes_in_the_language_a_member_signs_in_with_until_they_choose(mai
     client = mail_app.test_client()
     client.set_cookie("casebook_lang", "nl")
     sign_in(client, "ana@example.org")
+    _queue(mail_app, member_id, "introductions")
+    assert "Stop deze mails" in smtp.wait_for(1)[0].text
+
+
+def test_switching_the_sites_language_switches_the_mails_too(mail_app, smtp):
+    member_id = _member(mail_app)
+    client = mail_app.test_client()
+    sign_in(client, "ana@example.org")  # signed in in English
+    client.get("/language/nl")
     _queue(mail_app, member_id, "introductions")
     assert "Stop deze mails" in smtp.wait_for(1)[0].text

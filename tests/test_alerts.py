@@ -171,6 +171,7 @@ def test_the_digest_holds_the_new_matching_case_and_nothing_else(mail_app, smtp,
     [mail] = smtp.wait_for(1)
     assert mail.recipients == [ANA]
     assert mail.subject == "New on Casebook: Water square Benthemplein"
+    assert mail.text.startswith("New on Casebook for the searches you saved:")  # as the subject says it
     for part in (mail.text, mail.html):
         assert "Water square Benthemplein" in part and "Rotterdam" in part
         assert "A square that holds the rain of a heavy storm." in part
@@ -291,7 +292,8 @@ def test_an_approved_update_of_an_older_case_is_in_the_digest(mail_app, smtp, wa
     _send(mail_app)
     [mail] = smtp.wait_for(1)
     assert "Old water square Tiel" in mail.text
-    assert "The basin now also cools the school yard." in mail.text and "now: Completed" in mail.text
+    assert "The basin now also cools the school yard." in mail.text and "(now: completed):" in mail.text
+    assert "(now: completed):</strong>" in mail.html  # the status in the sentence, not as a label
     assert "Not reviewed yet." not in mail.text
 
 
@@ -301,6 +303,7 @@ def test_the_digest_is_written_in_the_members_language(mail_app, smtp, water):
     _send(mail_app)
     [mail] = smtp.wait_for(1)
     assert mail.subject == "Nieuw op Casebook: Water square Benthemplein"
+    assert mail.text.startswith("Nieuw op Casebook voor de zoekopdrachten die je hebt bewaard:")
     assert "Thema: Klimaatadaptatie" in mail.text and "Alle resultaten van deze zoekopdracht" in mail.html
 
 
@@ -368,3 +371,40 @@ def test_two_runs_at_once_mail_a_search_once(mail_app, smtp, water, monkeypatch)
     monkeypatch.setattr(alerts, "_section", meanwhile_another_run_took_it)
     assert "0 digest(s) written" in _send(mail_app)
     assert smtp.messages == [] and _outbox(mail_app) == []
+
+
+def test_a_dutch_digest_says_the_new_status_in_lower_case(mail_app, smtp, water):
+    ana = _member(mail_app, language="nl")
+    _save(mail_app, ana, "playground")
+    with mail_app.app_context(), unit_of_work(SYSTEM) as uow:
+        case = uow.session.scalar(select(Case).where(Case.slug == "old-water-square"))
+        uow.session.add(CaseUpdate(case_id=case.id, text="Het bassin koelt nu ook het schoolplein.", status="running",
+                                   state="approved", published_at=utcnow() - timedelta(minutes=5)))
+    _send(mail_app)
+    [mail] = smtp.wait_for(1)
+    assert "(nu: lopend):" in mail.text and "(nu: lopend):</strong>" in mail.html
+    assert "Lopend" not in mail.text
+
+
+def test_with_alert_mails_off_the_results_page_says_a_saved_search_sends_nothing(app, water, signed_in):
+    client = signed_in(ANA)
+    with app.app_context(), unit_of_work(SYSTEM):
+        member = members.member_by_email(ANA)
+        member.mail_choices = {**(member.mail_choices or {}), "alerts": False}
+        member_id = member.id
+    page = client.get("/search?q=water").get_data(as_text=True)
+    assert "Alert mails are off: a saved search sends you nothing until you turn them on." in page
+    assert 'href="/profile#mail"' in page
+    _save(app, member_id, "water")
+    page = client.get("/search?q=water").get_data(as_text=True)
+    assert "You saved this search, but alert mails are off: it sends you nothing now." in page
+    assert "we mail you" not in page and 'href="/profile#mail"' in page
+    client.set_cookie("casebook_lang", "nl")
+    page = client.get("/search?q=water").get_data(as_text=True)
+    assert "maar meldingen per mail staan uit" in page and "we mailen je" not in page
+    # Mails on again: the page promises them again.
+    with app.app_context(), unit_of_work(SYSTEM):
+        members.member_by_email(ANA).mail_choices = {"alerts": True}
+    client.set_cookie("casebook_lang", "en")
+    page = client.get("/search?q=water").get_data(as_text=True)
+    assert "You saved this search: we mail you once a day" in page and "/profile#mail" not in page

@@ -240,10 +240,21 @@ def test_an_update_goes_through_review_and_shows_dated_on_the_case(app, add_case
     assert "<strong>quokkaword</strong>" in review and "Completed" in review
     assert decide(moderator, update_id, "approve").status_code == 302
     shown = page(visitor, slug)
-    assert "Update, " in shown and "Status now:" in shown and "<strong>quokkaword</strong>" in shown
-    assert "Maintenance was nobody" in shown and "Last confirmed by the contributor on" in shown
+    assert "Status now:" in shown and "<strong>quokkaword</strong>" in shown
+    assert "Last confirmed by the contributor on" in shown
     assert 'status-completed">Completed' in shown  # the case's own status moved too
-    assert re.search(r"<h2[^>]*>Update, [^<]+</h2>\s*<p>In 2026 the city took over the <strong>wombatstory", shown)
+    # The lesson and the story addition are on the page once, where they belong; the update points to them.
+    assert shown.count("Maintenance was nobody") == 1 and shown.count("wombatstory") == 1
+    assert len(re.findall(r"<h\d[^>]*>(?:<time[^>]*>)?Update, ", shown)) == 1  # one heading: the story's
+    story = re.search(r'<h2 id="(update-[a-z0-9-]+)">Update, [^<]+</h2>\s*<p>In 2026 the city took over the '
+                      r"<strong>wombatstory", shown)
+    assert story, "the story's update heading has an anchor"
+    lesson = re.search(r'<div class="lesson" id="(lesson-\d+)"><p>Maintenance was nobody.s job.</p>'
+                       r'<p class="lesson-added" lang="en">Added in the update of ([^<]+)</p>', shown)
+    assert lesson, "the lesson has an anchor and says when it came"
+    assert f'Added a lesson to “<a href="#{lesson.group(1)}">What went badly</a>”' in shown
+    assert f'The story was extended (see “<a href="#{story.group(1)}" lang="en">Update, ' in shown
+    assert re.search(rf'<time datetime="[^"]+">{re.escape(lesson.group(2))}</time>', shown)  # the update, dated
     assert visitor.get("/api/v1/search?q=wombatstory").get_json()["total"] == 1
     with app.app_context():
         case_id = db.session().scalar(select(Case.id).where(Case.slug == slug))
@@ -281,7 +292,9 @@ def test_a_members_only_lesson_in_an_update_stays_with_members(app, add_case, pe
            lesson_visibility="members")
     decide(moderator, only_update_id(moderator), "approve")
     assert "Still going." in page(visitor, slug) and "okapiword" not in page(visitor, slug)
-    assert "okapiword" in page(member, slug)
+    for hint in ("Added a lesson", "Added in the update of"):  # not even a mention of a lesson
+        assert hint not in page(visitor, slug) and hint in page(member, slug)
+    assert page(member, slug).count("okapiword") == 1
     # The API tells the same: the update for everyone, its lesson for members only.
     [public_update] = visitor.get(f"/api/v1/cases/{slug}").get_json()["updates"]
     assert public_update["text"] == "Still going." and public_update["lesson"] is None
@@ -332,3 +345,38 @@ def test_a_contributor_bringing_their_case_up_to_date_confirms_it(app, add_case,
         data.summary = "Now also a playground in summer."
         contributions.save(acting_as(case.author), data, case, case.version)
     assert "Last confirmed by the contributor on" in page(app.test_client(), slug)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5"])
+def test_a_follow_up_period_that_is_no_whole_number_of_days_stops_with_one_line(monkeypatch, tmp_path, value):
+    from app import create_app
+
+    monkeypatch.setenv("CASEBOOK_FOLLOW_UP_DAYS", value)
+    with pytest.raises(SystemExit, match=f"CASEBOOK_FOLLOW_UP_DAYS must be a whole number of 1 or more \\(got '{re.escape(value)}'\\)"):
+        create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+                    "INDEX_DIR": str(tmp_path / "index")})
+
+
+def test_an_update_that_only_adds_a_members_only_lesson_is_not_there_for_visitors(app, add_case, people):
+    slug = contributed(app, add_case, days_ago=DAYS + 1, status="running")
+    author, moderator, visitor, member = people["author"], people["moderator"], app.test_client(), people["other"]
+    answer(author, slug, status="running", lesson_kind="went_badly", lesson_text="The pumps failed, tapirword.",
+           lesson_visibility="members")
+    decide(moderator, only_update_id(moderator), "approve")
+    seen = page(visitor, slug)
+    assert "tapirword" not in seen and 'class="case-update"' not in seen and "Added a lesson" not in seen
+    assert visitor.get(f"/api/v1/cases/{slug}").get_json()["updates"] == []
+    inside = page(member, slug)
+    assert 'class="case-update"' in inside and "Added a lesson to" in inside and inside.count("tapirword") == 1
+
+
+def test_the_update_box_speaks_dutch(app, add_case, people):
+    slug = contributed(app, add_case, days_ago=DAYS + 1, status="running")
+    author, moderator, visitor = people["author"], people["moderator"], app.test_client()
+    answer(author, slug, status="running", text="Nog steeds.", lesson_kind="went_well", lesson_text="Buren hielpen.",
+           lesson_visibility="public", story_addition="Een nieuw hoofdstuk.")
+    decide(moderator, only_update_id(moderator), "approve")
+    visitor.set_cookie("casebook_lang", "nl")
+    seen = page(visitor, slug)
+    assert "Een les toegevoegd aan “<a" in seen and "Toegevoegd in de update van" in seen
+    assert "Het verhaal is aangevuld (zie “<a" in seen

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import db
 from app.models import Case, Conversation, Member, Message, OutboxMail
@@ -241,7 +241,7 @@ def test_an_imported_case_reaches_every_moderator_who_pass_it_on_to_an_email_con
     assert to_contact.message["Reply-To"] == "mo@example.org"  # the answer reaches the moderator who passed it on
     assert "asker@example.org" not in to_contact.text + to_contact.html
     assert "as a member of Casebook" not in to_contact.html  # they are not one
-    assert "They passed it on on" in page(asker, f"/inbox/{cid}")
+    assert "They passed it on to the case’s contact on" in page(asker, f"/inbox/{cid}")
     # A second moderator clicking too sends nothing more.
     post_button(admin, cid, "pass-on")
     assert len(smtp.to("jan.contact@example.net")) == 1
@@ -255,9 +255,19 @@ def test_a_contact_without_an_address_is_shown_to_the_moderator_to_pass_on_by_ha
     response = post_button(moderator, cid, "pass-on")
     assert response.status_code == 302
     shown = page(moderator, f"/inbox/{cid}")
-    assert "please pass the message on by hand to: Call the city office on 020 123 4567" in shown
-    assert "Passed on on" in shown
+    # They confirmed it: no "please" as if something went wrong, and no "passed on on".
+    assert "Marked as passed on. Reach the contact by hand: Call the city office on 020 123 4567" in shown
+    assert "Passed on to the contact on" in shown and " on on " not in shown
+    assert "has no email address" not in shown
     assert len(smtp.messages) == sent
+
+    # In Dutch too.
+    other = conversation_id(ask(client_for(mail_app, "otto@example.org"), "phone-case"))
+    moderator.set_cookie("casebook_lang", "nl")
+    post_button(moderator, other, "pass-on")
+    dutch = page(moderator, f"/inbox/{other}")
+    assert "Gemarkeerd als doorgegeven. Bereik de contactpersoon zelf: Call the city office" in dutch
+    assert re.search(r"Op \d+ \w+ \d{4} doorgegeven aan de contactpersoon\.", dutch)
 
 
 # --- limits against misuse -----------------------------------------------------------------------
@@ -564,3 +574,116 @@ def test_when_a_contributor_is_disabled_the_moderators_take_their_conversations_
     assert any("beaverword" in m.text and "mo@example.org" in m.recipients for m in smtp.messages[before:])
     assert not any("beaverword" in m.text for m in smtp.to("cora@example.org"))
     assert "Cora" not in page(asker, f"/inbox/{cid}")  # still "the contributor" to the asker
+
+
+# --- after the first round of use ----------------------------------------------------------------
+
+def times(html: str) -> list[str]:
+    """The times shown on a page, as text."""
+    return [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r"<time[^>]*>(.*?)</time>", html)]
+
+
+def test_once_the_contributor_signed_a_reply_the_page_says_the_asker_knows_their_name(app, library):
+    asker, cora = client_for(app, "asker@example.org"), client_for(app, "cora@example.org")
+    cid = conversation_id(ask(asker, "anon-case"))
+    reply(cora, cid, "Anonymous first.", signed="anonymous")
+    still = page(cora, f"/inbox/{cid}")
+    assert "never your name" in still and 'value="anonymous" checked' in still
+
+    reply(cora, cid, "I am Cora.", signed="named")
+    known = page(cora, f"/inbox/{cid}")
+    assert "never your name" not in known
+    assert "You replied under your name, so they now know your name and organisation." in known
+    assert 'value="named" checked' in known and 'value="anonymous" checked' not in known  # signed from now on
+    cora.set_cookie("casebook_lang", "nl")
+    assert "Je antwoordde onder je naam, dus de vrager kent nu je naam en organisatie." in page(cora, f"/inbox/{cid}")
+
+
+def test_a_report_is_counted_for_the_moderators_shown_with_context_and_marked_for_the_reporter(app, library):
+    asker, cora = client_for(app, "asker@example.org"), client_for(app, "cora@example.org")
+    moderator, member = client_for(app, "mo@example.org"), client_for(app, "otto@example.org")
+    cid = conversation_id(ask(asker, "anon-case", "The opening question, zebraword."))
+    reply(cora, cid, "An answer, yakword.", signed="anonymous")
+    reply(asker, cid, "A follow-up, gnatword.")
+    reply(cora, cid, "Go away, you pest.", signed="anonymous")
+    assert "Reports</a>" in page(moderator, "/inbox")  # nothing to count yet
+
+    conversation = page(asker, f"/inbox/{cid}")
+    assert conversation.count("Report this message") == 2  # both of the contributor's messages
+    rude = int(re.findall(r"/inbox/messages/(\d+)/report", conversation)[-1])
+    url = f"/inbox/messages/{rude}/report"
+    asker.post(url, data={"reason": "Rude.", "csrf_token": csrf_token(asker, f"/inbox/{cid}")})
+    reported = page(asker, f"/inbox/{cid}")
+    assert reported.count("Report this message") == 1 and f"/inbox/messages/{rude}/report" not in reported
+    assert re.findall(r'class="message-reported">([^<]+)<', reported) == ["Reported"]
+
+    # The moderators see that a report is waiting, wherever they are; members see no such link.
+    assert re.search(r'Reports<span class="unread-count">1<', page(moderator, "/"))
+    assert "/moderate/reports" not in page(member, "/")
+    reports = page(moderator, "/moderate/reports")
+    assert "Quiet water square" in reports
+    context = reports.split("Before it in the conversation")[1].split("Go away, you pest.")[0]
+    assert "yakword" in context and "gnatword" in context and "zebraword" not in reports  # the two before it
+    assert "Cora Quietname" in context and "Asha Askwell" in context  # moderators may know the contributor
+    moderator.post("/moderate/reports/1/handled", data={"csrf_token": csrf_token(moderator, "/moderate/reports")})
+    assert "Reports</a>" in page(moderator, "/")
+
+
+def test_the_reports_count_is_one_query(app, library):
+    import sqlalchemy as sa
+
+    asker, cora, moderator = (client_for(app, e) for e in ("asker@example.org", "cora@example.org", "mo@example.org"))
+    engine = app.extensions["casebook.db"].kw["bind"]
+    cid = conversation_id(ask(asker, "named-case"))
+    for n in range(3):
+        reply(cora, cid, f"Rude {n}.")
+    ids = [int(i) for i in re.findall(r"/inbox/messages/(\d+)/report", page(asker, f"/inbox/{cid}"))]
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        for message_id in ids:
+            asker.post(f"/inbox/messages/{message_id}/report", data={"reason": "Rude.", "csrf_token": csrf_token(asker, f"/inbox/{cid}")})
+            statements.clear()
+            page(moderator, "/")
+            assert len([s for s in statements if "FROM reports" in s]) == 1
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    assert re.search(r'Reports<span class="unread-count">3<', page(moderator, "/"))
+
+
+def test_asking_again_about_a_case_adds_to_the_conversation_already_there(mail_app, smtp, library):
+    mail_app.config["INTRODUCTIONS_PER_DAY"] = 2
+    asker, cora = client_for(mail_app, "asker@example.org"), client_for(mail_app, "cora@example.org")
+    cid = conversation_id(ask(asker, "named-case", "First question."))
+    again = ask(asker, "named-case", "Asking again, wombatword.")
+    assert again.status_code == 302 and conversation_id(again) == cid
+    shown = page(asker, f"/inbox/{cid}")
+    assert "Added to your conversation about this case." in shown
+    assert senders(shown) == ["You", "You"] and "wombatword" in shown
+    with mail_app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(Conversation)) == 1
+    assert "wombatword" in page(cora, f"/inbox/{cid}")
+    assert smtp.to("cora@example.org")[-1].subject == "New message about “Heat network in Deventer”"
+    # It used none of the day's introductions: a second case can still be asked about.
+    assert ask(asker, "anon-case").status_code == 302
+
+    # A block holds: what she blocked never reaches her, and the asker is not told.
+    post_button(cora, cid, "block")
+    mails = len(smtp.to("cora@example.org"))
+    blocked = ask(asker, "named-case", "Once more, badgerword.")
+    assert conversation_id(blocked) == cid and "badgerword" in page(asker, f"/inbox/{cid}")
+    assert "badgerword" not in page(cora, f"/inbox/{cid}") and len(smtp.to("cora@example.org")) == mails
+
+
+def test_message_times_show_no_seconds_in_either_language(app, library):
+    asker, cora = client_for(app, "asker@example.org"), client_for(app, "cora@example.org")
+    cid = conversation_id(ask(asker, "named-case"))
+    reply(cora, cid, "Hello.")
+    for url in (f"/inbox/{cid}", "/inbox"):
+        shown = times(page(asker, url))
+        assert shown and all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\W?[AP]M", t) for t in shown), shown
+    asker.set_cookie("casebook_lang", "nl")
+    for url in (f"/inbox/{cid}", "/inbox"):
+        shown = times(page(asker, url))
+        assert shown and all(re.fullmatch(r"\d{1,2} [a-z]{3,4}\.? \d{4}, \d{2}:\d{2}", t) for t in shown), shown

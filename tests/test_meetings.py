@@ -302,3 +302,55 @@ def test_a_deleted_case_leaves_the_meeting_page_working(app, client, people, cas
     # The item about the deleted case went with it: its title (the case's own) is nowhere.
     assert "open-square" not in page and "Water square in Rotterdam" not in page
     assert 'value="open-square"' not in text(moderator, f"{url}/edit")
+
+
+def test_the_speaker_of_an_anonymous_case_is_named_to_moderators_only(app, client, people, add_case):
+    add_case(slug="open-square", title="Water square in Rotterdam", city="Rotterdam")
+    add_case(slug="quiet-square", title="Quiet square", city="Delft", attribution="anonymous")
+    moderator, member = people["moderator"], people["member"]
+    url = add_meeting(moderator, items=[
+        {"title": "", "case": "quiet-square", "speaker": "Bram Jansen", "speaker_agreed": True},
+        {"title": "", "case": "open-square", "speaker": "Ada Water", "speaker_agreed": True}])
+    for who in (client, member):  # agreeing to be named as a speaker does not undo the case's anonymity
+        for page in (url, "/meetings", "/cases/quiet-square"):
+            assert "Jansen" not in text(who, page), page
+        assert "Quiet square" in text(who, url) and "Presented by Ada Water" in text(who, url)
+    inside = text(moderator, url)
+    assert "Presented by Bram Jansen" in inside and "Only moderators see this name: the case is anonymous." in inside
+    assert "Presented by Ada Water" in inside
+    # The form says so by the anonymous case's row, and only there.
+    form = text(moderator, f"{url}/edit")
+    hint = 'id="items-0-anonymous">This case was shared anonymously: its speaker is not named'
+    assert hint in form and 'aria-describedby="items-0-anonymous"' in form and "items-1-anonymous" not in form
+
+
+def test_an_upcoming_meeting_lists_the_cases_it_will_present(client, people, cases):
+    moderator = people["moderator"]
+    add_meeting(moderator, items=[{"title": "", "case": "open-square", "speaker": ""}])
+    add_meeting(moderator, title="Autumn meeting", held_on=(date.today() + timedelta(days=60)).isoformat(),
+                items=[{"title": "", "case": "open-square", "speaker": ""}])
+    listing = text(client, "/meetings")
+    assert listing.count("To be presented:") == 1 and listing.count("Cases presented:") == 1
+    assert listing.index("To be presented:") < listing.index("Past meetings") < listing.index("Cases presented:")
+    client.set_cookie("casebook_lang", "nl")
+    assert "Op het programma:" in text(client, "/meetings")
+
+
+def test_public_notes_beside_a_members_only_case_are_saved_with_a_warning_in_the_form(app, client, people, cases):
+    moderator = people["moderator"]
+    url = add_meeting(moderator, notes="What we learned.", items=[{"title": "", "case": "closed-pilot", "speaker": ""}])
+    assert "notes-warning" not in text(moderator, f"{url}/edit")  # members-only notes: nothing to warn about
+    response = post(moderator, f"{url}/edit", meeting_form(notes="What we learned.", notes_visibility="public",
+                                                           items=[{"title": "", "case": "closed-pilot",
+                                                                   "speaker": ""}]))
+    assert response.headers["Location"] == f"{url}/edit#notes-warning"  # saved, and back to the form
+    form = text(moderator, f"{url}/edit")
+    assert "The meeting is saved." in form
+    assert ('id="notes-warning" role="status">These notes are for everyone, and the programme presents a case for '
+            "members only: “Closed pumamarker pilot”.") in form
+    assert "What we learned." in text(client, url)  # the moderator's choice stands
+    # Public notes beside public cases only: saved without a word.
+    response = post(moderator, f"{url}/edit", meeting_form(notes="What we learned.", notes_visibility="public",
+                                                           items=[{"title": "", "case": "open-square",
+                                                                   "speaker": ""}]))
+    assert response.headers["Location"] == url and "notes-warning" not in text(moderator, f"{url}/edit")

@@ -121,6 +121,13 @@ def set_mail_choices(member: Member, language: str | None, wanted: dict[str, boo
         member.mail_choices = choices
 
 
+def use_language(member: Member, language: str) -> None:
+    """The member switched the site's language: their mails come in it too (until they switch again)."""
+    if language in current_app.config["LANGUAGES"] and member.language != language:
+        with unit_of_work(acting_as(member)):
+            member.language = language
+
+
 def unsubscribe(token: str) -> tuple[Member, str] | None:
     """Turn one kind of mail off for the member the signed link names; (member, kind), or None."""
     read = outbox.read_unsubscribe_token(token)

@@ -227,4 +227,5 @@ def _write_digests(now: datetime, until: datetime, run: AlertRun) -> None:
         try:
             _digest_for(member, searches, news, until, run)
         except Exception:  # one member's trouble does not stop the others' digests
+            session.rollback()  # whatever failed leaves the session usable for the next member
             log.exception("alerts for member %s failed; their searches wait for the next run", member_id)

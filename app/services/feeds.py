@@ -20,19 +20,20 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 from xml.etree import ElementTree
 
 from feedgen.feed import FeedEntry, FeedGenerator
 from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import db, gazetteer, vocabulary
 from ..audience import Audience
 from ..errors import NotFound
 from ..i18n import label, ui_locale
-from ..models import Case, CaseUpdate, aware
+from ..models import Case, CaseUpdate, IndexChange, aware
 from ..policy import ANONYMOUS, case_visible, lesson_visible
 from ..rendering import plain_text
 from . import cases, follow_ups, meetings
@@ -94,13 +95,26 @@ class Scope:
         return self.theme is None or self.theme in (case.themes or [])
 
 
+# Every city page asks whether its city has a public feed. The answer changes only when a case
+# does, and every change adds a row to the change log: keyed on its newest row, the public
+# places are looked up once per change instead of on every visit.
+_places_at: WeakKeyDictionary[Engine, tuple[int, dict[tuple[str, str], gazetteer.Place]]] = WeakKeyDictionary()
+
+
 def _public_places() -> dict[tuple[str, str], gazetteer.Place]:
     """Each (city, country) public cases name, with its place (the city files read once for all)."""
-    pairs = [(c, k) for c, k in db.session().execute(
+    session = db.session()
+    position = session.scalar(select(func.max(IndexChange.id))) or 0
+    cached = _places_at.get(db.engine())
+    if cached is not None and cached[0] == position:
+        return cached[1]
+    pairs = [(c, k) for c, k in session.execute(
         select(Case.city, Case.country).where(Case.published_at.is_not(None), Case.visibility == "public")
         .distinct()).all()]
     gazetteer.places(pairs)
-    return {pair: gazetteer.place(*pair) for pair in pairs}
+    places = {pair: gazetteer.place(*pair) for pair in pairs}
+    _places_at[db.engine()] = (position, places)
+    return places
 
 
 def city_key(name: str) -> str:

@@ -17,17 +17,20 @@ the case as a new revision and shows on the case page, dated.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import db, vocabulary
 from ..audience import Audience
+from ..casefiles import slugify
 from ..errors import Conflict, Invalid, NotFound
 from ..models import Case, CaseUpdate, FollowUp, Lesson, Member, aware, utcnow
 from ..policy import SYSTEM, Actor, can, require, update_lesson_visible
@@ -282,19 +285,40 @@ def send_back(actor: Actor, update: CaseUpdate, note: str) -> None:
 
 @dataclass
 class UpdateView:
-    """An approved update as one audience may see it: its lesson only when that audience may."""
+    """An approved update as one audience may see it: its lesson only when that audience may.
+
+    Its lesson and its story addition are already on the case page (in the lessons, at the end of
+    the story): the update points to them rather than repeating their text.
+    """
 
     published_at: datetime
     status: str | None
     text: str
     lesson: Lesson | None
+    story_heading: str | None = None  # the heading its addition went under, while the story still has it
+
+    @property
+    def story_anchor(self) -> str:
+        return slugify(self.story_heading or "")
+
+    @property
+    def shows_anything(self) -> bool:
+        return bool(self.status or self.text or self.lesson or self.story_heading)
+
+
+def _heading_in_story(case: Case, update: CaseUpdate, moment: datetime) -> str | None:
+    if not update.story_addition:
+        return None
+    heading = story_heading(case, moment)
+    return heading if re.search(rf"^## {re.escape(heading)}[ \t]*$", case.body or "", re.M) else None
 
 
 def shown_updates(audience: Audience, case: Case) -> list[UpdateView]:
     """The case's approved updates, newest first. Nothing here names the contributor.
 
     An update's lesson is shown as the lesson the case holds now: edited away or made
-    members-only later, it follows (fail closed).
+    members-only later, it follows (fail closed). An update with nothing this audience may see
+    (only a members-only lesson, to a visitor) is not there at all.
     """
     updates = db.session().scalars(select(CaseUpdate).where(CaseUpdate.case_id == case.id,
                                                             CaseUpdate.state == "approved",
@@ -305,5 +329,27 @@ def shown_updates(audience: Audience, case: Case) -> list[UpdateView]:
         held = next((l for l in case.lessons if update.lesson_text and l.kind == update.lesson_kind
                      and l.text == update.lesson_text), None)
         lesson = held if held is not None and update_lesson_visible(audience, update.lesson_visibility, held) else None
-        shown.append(UpdateView(update.published_at or update.created_at, update.status, update.text, lesson))
+        moment = update.published_at or update.created_at
+        view = UpdateView(moment, update.status, update.text, lesson, _heading_in_story(case, update, moment))
+        if view.shows_anything:
+            shown.append(view)
     return shown
+
+
+def lessons_added(updates: list[UpdateView]) -> dict[int, datetime]:
+    """Lesson id -> the date of the update that added it, for the lessons this reader is shown."""
+    added: dict[int, datetime] = {}
+    for update in reversed(updates):  # oldest first: a lesson is dated by the update that first added it
+        if update.lesson is not None:
+            added.setdefault(update.lesson.id, update.published_at)
+    return added
+
+
+def anchor_story(story: Markup, updates: list[UpdateView]) -> Markup:
+    """The rendered story with an id on each heading an update's addition went under (the first of
+    each, should two updates of one day share it), for the update to link to."""
+    html = str(story)
+    for heading, anchor in {u.story_heading: u.story_anchor for u in updates if u.story_heading}.items():
+        plain = f"<h2>{escape(heading)}</h2>"
+        html = html.replace(plain, f'<h2 id="{anchor}">{escape(heading)}</h2>', 1)
+    return Markup(html)

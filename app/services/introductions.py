@@ -81,6 +81,7 @@ class MessageView:
     sender: Party
     mine: bool
     may_report: bool
+    reported: bool = False  # the viewer reported it already
 
 
 @dataclass
@@ -95,6 +96,7 @@ class ConversationView:
     block: Block | None = None  # the viewer's block of the other side
     may_pass_on: bool = False
     may_sign: bool = False  # an anonymous contributor chooses per reply
+    signed_before: bool = False  # ...and has replied under their name here: the asker knows it now
     contact: str | None = None  # the case's contact, for the moderators passing it on
     contact_address: str | None = None  # the email address in it, if any: passing on mails it there
 
@@ -118,6 +120,13 @@ class ReportView:
     case: Case | None
     case_title: str
     anonymous: bool  # the asker does not know who wrote it
+    before: list[MessageView] = field(default_factory=list)  # the messages before it, for context
+
+
+@dataclass
+class Asked:
+    conversation: Conversation
+    added: bool = False  # the asker had asked about this case before: the message went there
 
 
 @dataclass
@@ -165,8 +174,12 @@ def daily_limit() -> int:
     return int(current_app.config.get("INTRODUCTIONS_PER_DAY", 5))
 
 
-def start(actor: Actor, case: Case, body: str) -> Conversation:
-    """Ask for an introduction: a conversation with the case's contributor, or with the moderators."""
+def start(actor: Actor, case: Case, body: str) -> Asked:
+    """Ask for an introduction: a conversation with the case's contributor, or with the moderators.
+
+    Asking again about the same case adds the message to the conversation already there, as a
+    reply: no second conversation, and it does not count against the daily number.
+    """
     require(actor, "case.introduce", case)
     asker = actor.acting
     assert asker is not None  # the policy lets only a member ask
@@ -174,6 +187,10 @@ def start(actor: Actor, case: Case, body: str) -> Conversation:
         raise IntroductionError(_("Add your name on your account page first: the people you ask want to know "
                                   "who asks."))
     body = _clean(body)
+    earlier = asked_about(actor, case)
+    if earlier:
+        reply(actor, earlier[0], body)
+        return Asked(earlier[0], added=True)
     if asked_today(asker) >= daily_limit():
         raise IntroductionError(_("You can ask for at most %(n)s introductions a day. Please send this one "
                                   "tomorrow; your message is still below.", n=daily_limit()))
@@ -197,7 +214,7 @@ def start(actor: Actor, case: Case, body: str) -> Conversation:
                              case_title=conversation.case_title, body=body,
                              to_moderators=conversation.contributor_id is None,
                              anonymous=conversation.anonymous, conversation_id=conversation.id)
-    return conversation
+    return Asked(conversation)
 
 
 def _recipients(conversation: Conversation, sender_side: str, sender: Member) -> list[Member]:
@@ -296,12 +313,27 @@ def view(actor: Actor, conversation: Conversation, listed: bool = False) -> Conv
         may_pass_on=can(actor, "conversation.pass_on", conversation),
         may_sign=side == "contributor" and conversation_anonymous(conversation),
     )
+    # As the contributor sees it: a signed reply that a block withheld still looks sent to them.
+    result.signed_before = result.may_sign and any(m.side == "contributor" and m.signed for m in messages)
     if result.may_block and not listed:  # a query per conversation: the list does not show it
         result.block = _block_of(actor, conversation)
+    if not listed:
+        _mark_reported(actor, result.messages)
     if result.may_pass_on and conversation.case is not None:
         result.contact = conversation.case.contact
         result.contact_address = contact_address(conversation.case.contact)
     return result
+
+
+def _mark_reported(actor: Actor, messages: list[MessageView]) -> None:
+    """Mark the messages the viewer reported already (one query), so they are not offered again."""
+    reportable = [m.message.id for m in messages if m.may_report]
+    if not reportable or actor.acting is None:
+        return
+    reported = set(db.session().scalars(select(Report.message_id).where(Report.reporter_id == actor.acting.id,
+                                                                        Report.message_id.in_(reportable))))
+    for m in messages:
+        m.reported = m.message.id in reported
 
 
 def _other_member(actor: Actor, conversation: Conversation) -> Member | None:
@@ -528,8 +560,22 @@ def open_reports(actor: Actor) -> list[ReportView]:
         # Moderators may know an anonymous contributor: the policy answers for this actor.
         sender = _named(r.message.sender) if can(actor, "message.see_sender", r.message) else THE_CONTRIBUTOR
         anonymous = r.message.side == "contributor" and not r.message.signed and conversation_anonymous(conversation)
-        result.append(ReportView(r, sender, _named(r.reporter), case, conversation.case_title, anonymous))
+        result.append(ReportView(r, sender, _named(r.reporter), case, conversation.case_title, anonymous,
+                                 before=_context(actor, r.message)))
     return result
+
+
+def _context(actor: Actor, message: Message, count: int = 2) -> list[MessageView]:
+    """The COUNT messages before MESSAGE that both sides saw (a withheld one never reached the other)."""
+    earlier = [m for m in message.conversation.messages if m.id < message.id and not m.withheld]  # in order
+    return [MessageView(m, sender_of(actor, m), False, False) for m in earlier[-count:]]
+
+
+def open_report_count(actor: Actor) -> int:
+    """How many reports wait for a moderator (for the member bar); 0 for anyone who may not read them."""
+    if not can(actor, "reports.read"):
+        return 0
+    return db.session().scalar(select(func.count()).select_from(Report).where(Report.resolved_at.is_(None))) or 0
 
 
 def handle_report(actor: Actor, report_id: int) -> None:

@@ -2,8 +2,9 @@
 
 Reading, for any actor: a meeting's date, place, host and public summary; each programme item
 only when the reader may see the case it presents (a members-only case is, to a visitor, no
-item at all, not even its title); a speaker only when they agreed to be named (Chatham House);
-the notes only as their visibility allows. Writing: moderators, through the unit of work, with
+item at all, not even its title); a speaker only when they agreed to be named (Chatham House),
+and never with an anonymous case but to moderators (agreeing to be named as a speaker is not
+giving up the case's anonymity); the notes only as their visibility allows. Writing: moderators, through the unit of work, with
 an audit entry.
 """
 from __future__ import annotations
@@ -39,6 +40,7 @@ class ItemView:
     title: str
     case: Case | None
     speaker: str | None  # None unless the speaker agreed to be named
+    speaker_private: bool = False  # named to this reader (a moderator) only: the case is anonymous
 
 
 @dataclass
@@ -75,7 +77,8 @@ def _item_view(actor: Actor, item: MeetingItem) -> ItemView | None:
     if item.case_id is not None and not can(actor, "case.read", item.case):
         return None
     speaker = item.speaker.strip() if can(actor, "meeting_item.name_speaker", item) else None
-    return ItemView(title=item.title, case=item.case, speaker=speaker)
+    private = speaker is not None and item.case is not None and item.case.attribution == "anonymous"
+    return ItemView(title=item.title, case=item.case, speaker=speaker, speaker_private=private)
 
 
 def view_of(actor: Actor, meeting: Meeting, on: date | None = None) -> MeetingView:
@@ -199,6 +202,27 @@ def published_cases() -> list[tuple[str, str]]:
     """(address name, title) of every published case: what a moderator may put on a programme."""
     return [(slug, title) for slug, title in db.session().execute(
         select(Case.slug, Case.title).where(Case.published_at.is_not(None)).order_by(Case.title))]
+
+
+def anonymous_rows(references: list[str]) -> set[int]:
+    """The programme rows (by position) whose case reference names an anonymous case: the form says
+    by each that its speaker is not named on the site. One query."""
+    slugs = {case_slug(r) for r in references if r.strip()}
+    if not slugs:
+        return set()
+    anonymous = set(db.session().scalars(select(Case.slug).where(Case.slug.in_(slugs),
+                                                                 Case.attribution == "anonymous")))
+    return {row for row, reference in enumerate(references) if reference.strip() and case_slug(reference) in anonymous}
+
+
+def members_only_cases_in_public_notes(meeting: Meeting) -> list[Case]:
+    """The members-only cases a programme presents while its notes are for everyone: the moderator is
+    warned, so notes about such a case do not become public unnoticed."""
+    if meeting.notes_visibility != "public" or not (meeting.notes or "").strip():
+        return []
+    cases = {item.case.id: item.case for item in meeting.items if item.case is not None
+             and item.case.visibility != "public"}
+    return list(cases.values())
 
 
 def case_slug(reference: str) -> str:

@@ -3,12 +3,25 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
 from .. import auth
 from ..forms import ConfirmForm, FollowUpForm, ReviewForm
 from ..services import follow_ups
 
 bp = Blueprint("follow_ups", __name__)
+
+
+@bp.app_template_global()
+def lessons_added(updates: list[follow_ups.UpdateView] | None) -> dict:
+    """For the case page's lessons: which came with an update, and its date (to link to and from)."""
+    return follow_ups.lessons_added(updates or [])
+
+
+@bp.app_template_filter()
+def update_anchors(story: Markup, updates: list[follow_ups.UpdateView] | None) -> Markup:
+    """The rendered story with an id on each update's heading, for the update to link to."""
+    return follow_ups.anchor_story(story, updates or [])
 
 
 def _answer_form(case) -> FollowUpForm:

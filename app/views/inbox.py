@@ -25,6 +25,12 @@ def inbox_unread() -> int:
 
 
 @bp.app_template_global()
+def reports_open() -> int:
+    """For the member bar: reports waiting for a moderator (0 for everyone else)."""
+    return introductions.open_report_count(auth.acting_actor()) if auth.current_member() is not None else 0
+
+
+@bp.app_template_global()
 def introductions_asked(case: Case) -> list:
     """The signed-in member's own introductions about this case (for the case page)."""
     return introductions.asked_about(auth.acting_actor(), case)
@@ -58,12 +64,14 @@ def introduce(slug: str):
     error = None
     if _posted(form):
         try:
-            conversation = introductions.start(actor, view.case, form.body.data)
+            asked = introductions.start(actor, view.case, form.body.data)
         except IntroductionError as problem:
             error = problem.message
         else:
-            flash(_("Your message is on its way. Replies come to your inbox."))
-            return redirect(url_for("inbox.conversation", conversation_id=conversation.id))
+            # The notice shows at the top of the page: no jump down to the new message.
+            flash(_("Added to your conversation about this case.") if asked.added
+                  else _("Your message is on its way. Replies come to your inbox."))
+            return redirect(url_for("inbox.conversation", conversation_id=asked.conversation.id))
     return render_template("inbox/introduce.html", view=view, form=form, error=error,
                            asked=introductions.asked_about(actor, view.case),
                            limit=introductions.daily_limit()), 400 if error else 200
@@ -85,7 +93,7 @@ def _conversation_page(conversation_id: int, form: ReplyForm | None = None, erro
     introductions.mark_read(actor, conversation)
     if form is None:
         form = ReplyForm()
-        form.signed.data = "anonymous" if shown.may_sign else "named"
+        form.signed.data = "anonymous" if shown.may_sign and not shown.signed_before else "named"
     return render_template("inbox/conversation.html", view=shown, form=form, error=error,
                            report_form=ReportForm(), report_error=report_error, confirm=ConfirmForm()), status
 
@@ -159,8 +167,7 @@ def pass_on(conversation_id: int):
         if outcome.mailed_to:
             flash(_("Passed on: the case's contact got the message by mail and will answer through the moderators."))
         else:
-            flash(_("The contact has no email address: please pass the message on by hand to: %(contact)s",
-                    contact=outcome.contact))
+            flash(_("Marked as passed on. Reach the contact by hand: %(contact)s", contact=outcome.contact))
     return redirect(url_for("inbox.conversation", conversation_id=conversation_id))
 
 

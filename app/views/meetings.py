@@ -126,6 +126,9 @@ def _edit(meeting: Meeting | None):
                 _show_problems(form, invalid.problems)
             else:
                 flash(_("The meeting is saved."))
+                if meetings.members_only_cases_in_public_notes(saved):  # the form shows the warning
+                    return redirect(url_for("meetings.edit", slug=saved.slug, _anchor="notes-warning"))
                 return redirect(url_for("meetings.show", slug=saved.slug))
-    return render_template("meetings/edit.html", form=form, meeting=meeting,
-                           cases=meetings.published_cases()), status
+    return render_template("meetings/edit.html", form=form, meeting=meeting, cases=meetings.published_cases(),
+                           anonymous_rows=meetings.anonymous_rows([row.case.data or "" for row in form.items]),
+                           notes_warning=meetings.members_only_cases_in_public_notes(meeting) if meeting else []), status

@@ -5,10 +5,10 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from werkzeug.datastructures import MultiDict
 
 from .. import gazetteer, vocabulary
-from ..auth import current_actor, current_audience
+from ..auth import acting_actor, current_actor, current_audience
 from ..i18n import LANGUAGE_COOKIE
 from ..policy import can
-from ..services import cases, follow_ups, search, transfer
+from ..services import accounts, cases, follow_ups, search, transfer
 from .urls import safe_next
 
 # What a reader may do with a case, asked of the policy for the case page's links.
@@ -77,4 +77,6 @@ def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=request.is_secure)
+        if (member := acting_actor().acting) is not None:
+            accounts.use_language(member, code)  # their mails follow the language they read the site in
     return response

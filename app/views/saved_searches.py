@@ -24,6 +24,7 @@ class SaveControl:
     form: SavedSearchForm
     fields: list[tuple[str, str]]  # the search, as hidden fields
     saved: SavedSearch | None
+    mails: bool = True  # False: the member turned alert mails off, so a saved search sends nothing
 
 
 def save_control(actor: Actor, page: SearchPage) -> SaveControl | None:
@@ -35,7 +36,8 @@ def save_control(actor: Actor, page: SearchPage) -> SaveControl | None:
     fields = [(name, v) for name, values in saved_searches.url_args(wanted).items()
               for v in (values if isinstance(values, list) else [values])]
     return SaveControl(form=SavedSearchForm(formdata=None), fields=fields,
-                       saved=saved_searches.find_saved(actor.acting, wanted))
+                       saved=saved_searches.find_saved(actor.acting, wanted),
+                       mails=actor.acting is not None and actor.acting.wants_mail("alerts"))
 
 
 @bp.get("")
