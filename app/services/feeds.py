@@ -130,8 +130,8 @@ def _city_scope(key: str) -> Scope | None:
 
 def has_public_cases(city: str) -> bool:
     """Whether a city has a feed: a city with no public case has none (its page may be members-only)."""
-    scope = _city_scope(city)
-    return scope is not None and any(True for _ in _cases(scope, limit=1))
+    # The public places are those of published public cases, which `case_visible` shows to anyone.
+    return _city_scope(city) is not None
 
 
 def _cases(scope: Scope, limit: int = FEED_LIMIT) -> Iterator[Case]:
