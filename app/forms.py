@@ -30,6 +30,15 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
 
+def remove_entry(entries: FieldList, index: str) -> None:
+    """Drop row INDEX (as a button names it) of a repeated field, keeping what was typed in the others."""
+    kept = [row.data for i, row in enumerate(entries) if str(i) != index]
+    while len(entries):
+        entries.pop_entry()
+    for data in kept:
+        entries.append_entry(data)
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])

@@ -130,13 +130,10 @@ def use_language(member: Member, language: str) -> None:
 
 def unsubscribe(token: str) -> tuple[Member, str] | None:
     """Turn one kind of mail off for the member the signed link names; (member, kind), or None."""
-    read = outbox.read_unsubscribe_token(token)
-    if read is None:
+    found = member_for_unsubscribe(token)
+    if found is None:
         return None
-    member = db.session().get(Member, read[0])
-    if member is None:
-        return None
-    kind = read[1]
+    member, kind = found
     if member.wants_mail(kind):
         with unit_of_work(acting_as(member)):
             member.mail_choices = {**(member.mail_choices or {}), kind: False}

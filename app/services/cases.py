@@ -9,8 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from .. import db, gazetteer
 from ..audience import Audience
+from ..errors import NotFound
 from ..models import Case, IndexChange, Lesson, Member
-from ..policy import case_visible, contributor_visible, lesson_visible
+from ..policy import Actor, case_visible, contributor_visible, lesson_visible
 from ..search import SearchUnavailable
 from . import indexing
 
@@ -49,6 +50,14 @@ def _published():
 def _audience_filter(stmt, audience: Audience):
     # The SQL pre-filter mirrors case_visible; the Python check after it is the one that decides.
     return stmt if audience.is_member else stmt.where(Case.visibility == "public")
+
+
+def case_for(actor: Actor, slug: str) -> CaseView:
+    """The case as this actor sees it, for an action on it; unseen and missing are both NotFound."""
+    view = get_case(actor.audience, slug, with_related=False)
+    if view is None:
+        raise NotFound()
+    return view
 
 
 def get_case(audience: Audience, slug: str, with_related: bool = True) -> CaseView | None:

@@ -102,10 +102,12 @@ def compose(member: Member, kind: str, template: str, **context: object) -> Outb
     unsubscribe = link("mailprefs.unsubscribe", token=unsubscribe_token(member, kind)) if kind in CHOICES else None
     context = {**context, "member": member, "link": link, "unsubscribe": unsubscribe, "kind": kind}
     with _url_context(), force_locale(language):
-        text_tmpl = current_app.jinja_env.get_template(f"mail/{template}.txt")
-        module = text_tmpl.make_module(context)
+        # Rendered once: the module is the text part, and holds the subject the template sets.
+        full = dict(context)
+        current_app.update_template_context(full)
+        module = current_app.jinja_env.get_template(f"mail/{template}.txt").make_module(full)
         subject = " ".join(str(getattr(module, "subject", "Casebook")).split())
-        text = render_template(f"mail/{template}.txt", **context).strip() + "\n"
+        text = str(module).strip() + "\n"
         html = render_template(f"mail/{template}.html", subject=subject, **context)
     return OutboxMail(member_id=member.id, to_address=member.email, kind=kind, language=language,
                       subject=subject[:300], text=text, html=html, created_at=utcnow(), attempts=0)

@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from .. import auth, casefiles, db, vocabulary
 from ..errors import Conflict, NotFound
-from ..forms import CaseForm, ConfirmForm, ReviewForm
+from ..forms import CaseForm, ConfirmForm, ReviewForm, remove_entry
 from ..i18n import ui_locale
 from ..models import Case
 from ..policy import Actor, can, require
@@ -65,12 +65,7 @@ def _change_lessons(form: CaseForm, action: str) -> None:
     if action == "add_lesson":
         form.lessons.append_entry()
     elif action.startswith("remove_lesson-") and len(form.lessons) > 1:
-        index = action.removeprefix("remove_lesson-")
-        kept = [l.data for i, l in enumerate(form.lessons) if str(i) != index]
-        while len(form.lessons):
-            form.lessons.pop_entry()
-        for data in kept:
-            form.lessons.append_entry(data)
+        remove_entry(form.lessons, action.removeprefix("remove_lesson-"))
 
 
 def _after_save(actor: Actor, case: Case):

@@ -36,15 +36,6 @@ def introductions_asked(case: Case) -> list:
     return introductions.asked_about(auth.acting_actor(), case)
 
 
-def _visible_case(slug: str):
-    """The case as the signed-in member sees it (they act as themselves, never "as public")."""
-    actor = auth.acting_actor()
-    view = cases.get_case(actor.audience, slug, with_related=False)
-    if view is None:
-        raise NotFound()
-    return actor, view
-
-
 def _posted(form) -> bool:
     """A valid POST; a POST without a valid CSRF token is refused outright."""
     if request.method != "POST":
@@ -57,7 +48,8 @@ def _posted(form) -> bool:
 @bp.route("/cases/<slug>/introduce", methods=["GET", "POST"])
 @login_required
 def introduce(slug: str):
-    actor, view = _visible_case(slug)
+    actor = auth.acting_actor()  # acting as themselves, never "as public"
+    view = cases.case_for(actor, slug)
     if not can(actor, "case.introduce", view.case):
         raise NotFound()  # their own case: there is no one to be introduced to
     form = IntroductionForm()

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from .. import auth
-from ..forms import ConfirmForm, MeetingForm
+from ..forms import ConfirmForm, MeetingForm, remove_entry
 from ..models import Case, Meeting
 from ..services import meetings
 from ..services.meetings import ItemInput, MeetingInput, MeetingProblems
@@ -90,12 +90,7 @@ def _change_rows(form: MeetingForm, action: str) -> None:
         for _n in range(min(MORE_ROWS, form.items.max_entries - len(form.items))):
             form.items.append_entry()
         return
-    index = action.removeprefix("remove-")
-    kept = [row.data for i, row in enumerate(form.items) if str(i) != index]
-    while len(form.items):
-        form.items.pop_entry()
-    for data in kept:
-        form.items.append_entry(data)
+    remove_entry(form.items, action.removeprefix("remove-"))
 
 
 def _show_problems(form: MeetingForm, problems: list[meetings.Problem]) -> None:

@@ -6,26 +6,17 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import auth
-from ..errors import NotFound
 from ..forms import ConfirmForm, CopiedFromForm, ProposedLessonForm, ReviewForm
 from ..services import cases, proposals
 
 bp = Blueprint("proposals", __name__)
 
 
-def _visible_case(slug: str):
-    """The case as the signed-in member sees it (never "as public": they are acting as themselves)."""
-    actor = auth.acting_actor()
-    view = cases.get_case(actor.audience, slug, with_related=False)
-    if view is None:
-        raise NotFound()
-    return actor, view
-
-
 @bp.route("/cases/<slug>/tried-this-too", methods=["GET", "POST"])
 @login_required
 def add_lesson(slug: str):
-    actor, view = _visible_case(slug)
+    actor = auth.acting_actor()  # acting as themselves, never "as public"
+    view = cases.case_for(actor, slug)
     form = ProposedLessonForm()
     error, preview = None, None
     if request.method == "POST":
@@ -50,8 +41,9 @@ def add_lesson(slug: str):
 @bp.route("/cases/<slug>/copied", methods=["GET", "POST"])
 @login_required
 def copied(slug: str):
-    actor, view = _visible_case(slug)
-    candidates = proposals.copy_candidates(actor.acting, view.case)
+    actor = auth.acting_actor()  # acting as themselves, never "as public"
+    view = cases.case_for(actor, slug)
+    candidates = proposals.copy_candidates(auth.signed_in_member(), view.case)
     form = CopiedFromForm()
     form.case_id.choices = [(c.id, c.title) for c in candidates]
     error = None
