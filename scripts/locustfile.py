@@ -95,6 +95,11 @@ class ApiClient(FastHttpUser):
     weight = 2
     wait_time = between(0.05, 0.5)
 
+    def on_start(self) -> None:
+        """One question of each kind first, so a short run measures both."""
+        self.search_api()
+        self.search_api_typed()
+
     @task(3)
     def search_api(self) -> None:
         self.client.get(_pick("search api"), name="search api")
