@@ -34,9 +34,11 @@ dev: install
 	$(FLASK) check-index
 	$(FLASK) run --debug --port $(PORT)
 
-# Debian's Chromium for the real-browser test (needs root; skipped otherwise).
+# Debian's Chromium for the real-browser tests (needs root; skipped otherwise) and axe-core from
+# package-lock.json for the accessibility test (needs npm).
 browser:
 	@scripts/ensure-chromium
+	@scripts/ensure-axe
 
 test: install browser
 	$(BIN)/python -m pytest

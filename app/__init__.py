@@ -55,6 +55,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(meeting_views.bp)
     from .views import feeds as feed_views
     app.register_blueprint(feed_views.bp)
+    from .views import info as info_views
+    app.register_blueprint(info_views.bp)
     app.register_blueprint(health.bp)
     serving.prepare(app)
     return app

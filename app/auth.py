@@ -51,7 +51,9 @@ def _load(user_id: str) -> SignedIn | None:
 # What a visitor may reach when CASEBOOK_SAFE_SPACE=1: signing in, and the links that come by mail.
 SAFE_SPACE_OPEN = {"auth.login", "auth.accept_invitation", "static", "pages.set_language", "health.healthz",
                    "auth.forgot_password", "auth.reset_password", "profile.confirm_address", "mailprefs.unsubscribe",
-                   "feeds.robots"}  # it tells crawlers there is nothing for them
+                   "feeds.robots",  # it tells crawlers there is nothing for them
+                   # About, privacy, accessibility and contact hold no case content: who may join needs them.
+                   "info.about", "info.privacy", "info.accessibility", "info.contact"}
 VIEW_AS_PUBLIC = "view_as_public"
 
 

@@ -7,17 +7,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import frontmatter
 import yaml
 from babel import Locale
 from babel.numbers import is_currency
 
-from . import vocabulary
+from . import sdg, sources, vocabulary
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SDG_TARGET_RE = re.compile(r"^\d{1,2}\.[0-9a-c]{1,2}$")
+SDG_TARGET_RE = re.compile(r"^\d{1,2}\.[0-9a-d]{1,2}$")
 KNOWN_KEYS = {
     "slug", "title", "summary", "city", "country", "themes", "language", "visibility",
     "attribution", "organisations", "sdg_targets", "status", "year", "copied_from",
@@ -30,6 +29,7 @@ SHOWN_CHARS = 60  # a value echoed in a message is cut to this: a message never 
 # "Copy this": the transfer guide's keys, in the order a file (and the case page) gives them.
 TRANSFER_KEYS = ("needs", "costs", "duration_months", "roles", "pitfalls")
 COST_KEYS = ("amount", "currency", "year", "covers")
+SOURCE_TITLE_CHARS = 300
 TRANSFER_TEXT_CHARS = 1000  # one need, role, pitfall or what a cost covers
 MAX_AMOUNT = 10**15  # beyond this a float loses whole units; no city project costs more in any currency
 MAX_MONTHS = 600
@@ -67,7 +67,8 @@ class CaseData:
     status: str | None = None
     year: int | None = None
     copied_from: str | None = None
-    sources: list[str] = field(default_factory=list)
+    # A web address, or {"url": ..., "title": ...} for a source with a title (see app/sources.py).
+    sources: list[str | dict[str, str]] = field(default_factory=list)
     contact: str | None = None
     lessons: list[LessonData] = field(default_factory=list)
     # {needs, costs, duration_months, roles, pitfalls}: only the keys given, in TRANSFER_KEYS order.
@@ -97,11 +98,6 @@ def slugify(text: str) -> str:
 
 def _is_country(code: str) -> bool:
     return len(code) == 2 and code.isupper() and code in Locale("en").territories
-
-
-def _is_web_url(url: str) -> bool:
-    parsed = urlparse(url)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
 class _Refused(Exception):
@@ -241,7 +237,7 @@ def validate(name: str, meta: dict[str, Any], body: str, draft: bool = False) ->
     )
 
 
-def _references(c: _Checker, slug: str | None) -> tuple[str | None, list[str], list[str]]:
+def _references(c: _Checker, slug: str | None) -> tuple[str | None, list[str], list[str | dict[str, str]]]:
     """copied_from, sdg_targets and sources: what the case points at."""
     copied_from = c.text("copied_from", required=False)
     if copied_from and not SLUG_RE.match(copied_from):
@@ -252,11 +248,57 @@ def _references(c: _Checker, slug: str | None) -> tuple[str | None, list[str], l
     for target in targets:
         if not SDG_TARGET_RE.match(target):
             c.fail("sdg_targets", f"{shown(target)} is not an SDG target like \"11.5\" (quote it in YAML)")
-    sources = c.text_list("sources")
-    for url in sources:
-        if not _is_web_url(url):
-            c.fail("sources", f"{shown(url)} is not an http(s) address")
-    return copied_from, targets, sources
+        elif not sdg.exists(target):
+            c.fail("sdg_targets", f"{shown(target)} is not an SDG target: none of the 169 has this number")
+    return copied_from, targets, _sources(c, c.meta.get("sources"))
+
+
+def _sources(c: _Checker, raw: Any) -> list[str | dict[str, str]]:
+    """Each source a web address, or a mapping of `url` and `title`, kept as given (a mapping
+    without a title is kept as its address): exported, the file reads as it was written."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        c.fail("sources", "must be a list of web addresses or of {url, title}")
+        return []
+    found: list[str | dict[str, str]] = []
+    for i, item in enumerate(raw, start=1):
+        where = f"sources[{i}]"
+        if isinstance(item, dict):
+            entry = _source_mapping(c, where, item)
+        elif isinstance(item, str):
+            entry = item.strip() if sources.is_web_url(item.strip()) else None
+            if entry is None:
+                c.fail(where, f"{shown(item)} is not an http(s) address")
+        else:
+            entry = None
+            c.fail(where, f"must be a web address or {{url, title}} (got {shown(item)})")
+        if entry:
+            found.append(entry)
+    return found
+
+
+def _source_mapping(c: _Checker, where: str, item: dict) -> str | dict[str, str] | None:
+    for key in sorted(map(str, set(item) - {"url", "title"})):
+        c.fail(f"{where}.{key if len(key) <= SHOWN_CHARS else key[:SHOWN_CHARS] + '…'}", "is not a known field")
+    url, title = item.get("url"), item.get("title")
+    if not isinstance(url, str) or not url.strip():
+        c.fail(f"{where}.url", "is required")
+        url = None
+    elif not sources.is_web_url(url.strip()):
+        c.fail(f"{where}.url", f"{shown(url)} is not an http(s) address")
+        url = None
+    if "title" in item and (not isinstance(title, str) or not title.strip()):
+        c.fail(f"{where}.title", "must be a text that is not empty (or leave title out)")
+        title = None
+    elif isinstance(title, str) and any(c in title.strip() for c in "\r\n\t"):
+        c.fail(f"{where}.title", "must be one line")
+        title = None
+    elif isinstance(title, str) and len(title.strip()) > SOURCE_TITLE_CHARS:
+        c.fail(f"{where}.title", f"is longer than {SOURCE_TITLE_CHARS} characters")
+    if not url:
+        return None
+    return {"url": url.strip(), "title": title.strip()} if title else url.strip()
 
 
 def _lessons(c: _Checker, raw: Any, case_visibility: str) -> list[LessonData]:

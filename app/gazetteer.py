@@ -143,6 +143,13 @@ def city_key(name: str) -> str:
         return _cache.aliases.get(folded, name)
 
 
+def is_library_city(name: str) -> bool:
+    """Whether a name is one of the library's cities, in any of its names."""
+    city_key(name)  # fills the table of names
+    with _lock:
+        return fold(name or "") in (_cache.aliases or {})
+
+
 def city_name(key: str, language: str) -> str:
     return by_key(key).name(language)
 

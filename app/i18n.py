@@ -6,11 +6,12 @@ import re
 from babel import Locale
 from babel.numbers import format_currency, get_currency_name, get_currency_symbol
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, format_date, format_datetime, get_locale, gettext, lazy_gettext
+from flask_babel import Babel, format_date, format_datetime, format_number, get_locale, gettext, lazy_gettext
 
 from . import gazetteer, vocabulary
 
 LANGUAGE_COOKIE = "casebook_lang"
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600  # a visitor's choice of language is kept for a year
 _ = gettext
 
 STATUS_LABELS = {
@@ -62,12 +63,22 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(ui_locale=ui_locale, country_name=country_name, label=label, city_key=city_key,
                                  city_name=city_name, money=money, currency_name=currency_name, currency_code_needed=currency_code_needed,
                                  format_datetime=lambda moment: format_datetime(moment, "medium"),
-                                 format_moment=format_moment,
-                                 format_date=lambda moment: format_date(moment, "long"))
+                                 format_moment=format_moment, format_date=date_text, format_number=number_text)
 
 
 def ui_locale() -> str:
     return str(get_locale() or "en")
+
+
+def date_text(moment, width: str = "long") -> str:
+    """A date in the UI language and the alliance's time zone: `December 4, 2026`, `4 december 2026`;
+    width "medium" for tables and lists: `Dec 4, 2026`, `4 dec 2026`."""
+    return format_date(moment, width)
+
+
+def number_text(number: int | float) -> str:
+    """A count in the UI language: `12,345`, `12.345`."""
+    return format_number(number)
 
 
 def format_moment(moment) -> str:

@@ -46,7 +46,8 @@ class Case(Base):
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     organisations: Mapped[list[str]] = mapped_column(JSON, default=list)
     sdg_targets: Mapped[list[str]] = mapped_column(JSON, default=list)
-    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # As in the case file: a web address, or {"url": ..., "title": ...} (app/sources.py).
+    sources: Mapped[list[str | dict[str, str]]] = mapped_column(JSON, default=list)
     # "Copy this": {needs, costs, duration_months, roles, pitfalls} as in the case file; None if none.
     transfer: Mapped[dict | None] = mapped_column(JSON)
     # When the contributor last said the case is still as told (a follow-up answered, or an edit).

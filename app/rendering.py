@@ -6,6 +6,7 @@ import html
 import logging
 import re
 import threading
+from dataclasses import dataclass
 from functools import partial
 
 import markdown
@@ -109,3 +110,46 @@ def plain_text(text: str) -> str:
     """
     text = _TAG.sub(" ", _LINK.sub(r"\1", text or ""))
     return " ".join(html.unescape(_MARKUP.sub(" ", text)).split())
+
+
+@dataclass(frozen=True)
+class Heading:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Contents:
+    """A rendered text with an id on each h2, and those h2s in order, for a contents list."""
+
+    html: Markup
+    headings: list[Heading]
+
+
+_H2 = re.compile(r"<h2(?: id=\"([^\"]*)\")?>(.*?)</h2>", re.S)
+HEADING_PREFIX = "story-"  # keeps a story's ids apart from the page's own (`sources`, `lessons-title`)
+
+
+def with_contents(rendered: Markup) -> Contents:
+    """Give every h2 of sanitized HTML an id (one it already has is kept) and list them.
+
+    Runs on render_markdown's output only, where an h2 carries no attribute but an id we set.
+    """
+    headings: list[Heading] = []
+    taken: set[str] = set()
+
+    def anchor(match: re.Match) -> str:
+        text = html.unescape(_TAG.sub("", match.group(2))).strip()
+        given = match.group(1)
+        if given:
+            ident = given
+        else:
+            base = HEADING_PREFIX + (re.sub(r"[^\w]+", "-", text.lower(), flags=re.U).strip("-") or "section")
+            ident, n = base, 2
+            while ident in taken:
+                ident, n = f"{base}-{n}", n + 1
+        taken.add(ident)
+        headings.append(Heading(ident, text))
+        return f'<h2 id="{escape(ident)}">{match.group(2)}</h2>'
+
+    return Contents(Markup(_H2.sub(anchor, str(rendered))), headings)

@@ -53,7 +53,10 @@ def test_filters_combine_and_facets_count(client, add_case):
     data = client.get("/api/v1/search?theme=housing").get_json()
     assert data["total"] == 2
     assert {f["value"]: f["count"] for f in data["facets"]["city"]} == {"Utrecht": 1, "Rotterdam": 1}
-    both = client.get("/api/v1/search?theme=housing&theme=energy-transition").get_json()
+    # Two values of one facet: cases with either; two facets: cases with both.
+    either = client.get("/api/v1/search?theme=housing&theme=energy-transition").get_json()
+    assert sorted(r["slug"] for r in either["results"]) == ["r1", "u1", "u2"]
+    both = client.get("/api/v1/search?theme=housing&city=Utrecht").get_json()
     assert [r["slug"] for r in both["results"]] == ["u2"]
     assert client.get("/api/v1/search?city=utrecht&status=running").get_json()["total"] == 1
     assert client.get("/api/v1/search?lang=nl").get_json()["total"] == 1

@@ -52,6 +52,7 @@ def test_an_anonymous_contributor_replies_anonymously_then_by_name(live_server, 
     contributor.fill("#reply-body", "I am happy to show you around: call me.")
     contributor.check("input[name=signed][value=named]")
     contributor.click(".reply-box button")
+    contributor.wait_for_load_state()  # the tags read as shown once the stylesheet is in
     assert contributor.locator(".message-tag").all_inner_texts() == ["ANONYMOUS", "UNDER YOUR NAME"]
 
     page.goto(conversation)

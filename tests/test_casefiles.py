@@ -46,7 +46,7 @@ def test_lessons_default_to_the_case_visibility():
     ({"year": "last year"}, "cases/bad.md: year: must be a year like 2015"),
     ({"sdg_targets": [11.5]}, None),  # a float YAML value is accepted as text "11.5"
     ({"sdg_targets": ["eleven"]}, "cases/bad.md: sdg_targets: 'eleven' is not an SDG target"),
-    ({"sources": ["javascript:alert(1)"]}, "cases/bad.md: sources: 'javascript:alert(1)' is not an http(s) address"),
+    ({"sources": ["javascript:alert(1)"]}, "cases/bad.md: sources[1]: 'javascript:alert(1)' is not an http(s) address"),
     ({"slug": "Bad Slug"}, "cases/bad.md: slug: must be lowercase letters, digits and hyphens"),
     ({"colour": "red"}, "cases/bad.md: colour: is not a known field"),
     ({"lessons": [{"kind": "so-so", "text": "x"}]}, "cases/bad.md: lessons[1].kind: must be went_well or went_badly"),

@@ -48,6 +48,25 @@ def test_in_safe_space_mode_every_route_sends_visitors_to_sign_in(closed_app, ad
     assert checked >= 20
 
 
+@pytest.mark.parametrize("url", ["/about", "/privacy", "/accessibility", "/contact"])
+def test_in_safe_space_mode_the_pages_about_casebook_stay_open(closed_app, add_case, url):
+    """Someone who wants to join must learn what Casebook is and whom to ask; these pages hold no case."""
+    add_case(title="Sample pumamarker", themes=["energy-transition"])
+    page = closed_app.test_client().get(url)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "pumamarker" not in text and "sample-case" not in text
+    article = text[text.index("<article"):text.index("</article>")]
+    assert 'href="/themes/' not in article and 'href="/meetings"' not in article  # links that only bounce to sign-in
+
+
+def test_in_safe_space_mode_members_get_the_theme_links_on_about(closed_app, add_case, make_member):
+    add_case()
+    client = closed_app.test_client()
+    sign_in(client, make_member())
+    assert 'href="/themes/energy-transition"' in client.get("/about").get_data(as_text=True)
+
+
 def test_in_safe_space_mode_the_api_asks_for_sign_in(closed_app, add_case):
     add_case()
     for url in ("/api/v1/search", "/api/v1/cases/sample-case", "/api/v1/cases/nope"):

@@ -210,11 +210,13 @@ class SearchEngine:
 
     def _parse(self, text: str, query: Query, max_length: int) -> syntax.ParsedQuery:
         parsed = syntax.parse(text, thesaurus.default(), max_length)
-        for facet, values in query.filters.items():
-            parsed.filters.setdefault(facet, []).extend(values)
-        for facet, values in parsed.filters.items():
-            if facet in self.facet_values:
-                parsed.filters[facet] = [self.facet_values[facet](v) for v in values]
+        # Values chosen for one facet widen; a filter typed in the words narrows what they find, so
+        # `city:Utrecht` on the Amsterdam page finds nothing rather than both cities.
+        parsed.required, parsed.filters = parsed.filters, {facet: list(values) for facet, values in query.filters.items()}
+        for filters in (parsed.filters, parsed.required):
+            for facet, values in filters.items():
+                if facet in self.facet_values:
+                    filters[facet] = [self.facet_values[facet](v) for v in values]
         return parsed
 
     def related(self, index_name: str, slug: str, language: str, themes: list[str], limit: int) -> list[str]:

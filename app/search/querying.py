@@ -36,6 +36,11 @@ class Hits:
     # The share of the query's units the best case holds: 1.0 when cases hold them all.
     coverage: float = 0.0
     corrected_query: str | None = None  # the text searched instead of a misspelt one
+    # The filters' values as this index holds them (a value it does not hold is left out, so a
+    # value only another index holds is never named back), and the other words searched for
+    # the words as typed (thesaurus, abbreviations, translations) that the cases found hold.
+    applied: dict[str, list[str]] = field(default_factory=dict)
+    also_searched: list[str] = field(default_factory=list)
 
 @dataclass
 class _FacetCache:
@@ -316,18 +321,31 @@ def coverage_documents(searcher: Searcher, units: list[Unit], matched: set[int],
     return ranking.best(candidates, combined, limit), coverage
 
 
-def resolve_filters(searcher: Searcher, filters: dict[str, list[str]]) -> set[int] | None:
-    """The docs that pass every filter; facet values match case-insensitively. None: no filter."""
+def facet_filters(searcher: Searcher, filters: dict[str, list[str]]) -> tuple[dict[str, set[int]], dict[str, list[str]]]:
+    """Per filtered facet, the docs holding any of its wanted values (values of one facet widen,
+    facets narrow), and the wanted values as the index holds them. Values match case-insensitively;
+    a facet none of whose values the index holds lets no document through."""
     cache = _facet_cache(searcher)
-    allowed: set[int] | None = None
+    passing: dict[str, set[int]] = {}
+    applied: dict[str, list[str]] = {}
     for name, wanted in filters.items():
         known = cache.arrays.get(name, {})
         lower = {v.lower(): v for v in known}
+        docs: set[int] = set()
         for value in wanted:
             found = value if value in known else lower.get(value.strip().lower())
-            docs = cache.docs(name, found) if found is not None else set()
-            allowed = docs if allowed is None else allowed & docs
-    return allowed
+            if found is not None and found not in applied.get(name, ()):
+                docs |= cache.docs(name, found)
+                applied.setdefault(name, []).append(found)
+        passing[name] = docs
+    return passing, applied
+
+
+def _intersection(sets: Iterable[set[int]], start: set[int] | None = None) -> set[int] | None:
+    found = start
+    for docs in sets:
+        found = docs if found is None else found & docs
+    return found
 
 
 def _facet_matrix(searcher: Searcher, name: str) -> tuple[list[str], np.ndarray]:
@@ -342,16 +360,57 @@ def _facet_matrix(searcher: Searcher, name: str) -> tuple[list[str], np.ndarray]
     return cache.matrices[name]
 
 
-def facet_counts(searcher: Searcher, matched: set[int]) -> dict[str, list[tuple[str, int]]]:
+def _counts(searcher: Searcher, name: str, mask: np.ndarray) -> list[tuple[str, int]]:
+    values, matrix = _facet_matrix(searcher, name)
+    per_value = np.count_nonzero(matrix & mask, axis=1).tolist() if values else []
+    return [(v, n) for v, n in zip(values, per_value) if n]
+
+
+def _mask(searcher: Searcher, docs: set[int]) -> np.ndarray:
     mask = np.zeros(searcher.doc_count_all(), dtype=bool)
-    mask[np.fromiter(matched, dtype=np.int64, count=len(matched))] = True
-    counts = {}
-    for name in FACETS:
-        values, matrix = _facet_matrix(searcher, name)
-        per_value = np.count_nonzero(matrix & mask, axis=1).tolist() if values else []
-        pairs = [(v, n) for v, n in zip(values, per_value) if n]
-        counts[name] = sorted(pairs, key=lambda p: (-p[1], p[0].lower()))
-    return counts
+    mask[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+    return mask
+
+
+def _by_count(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    return sorted(pairs, key=lambda p: (-p[1], p[0].lower()))
+
+
+def facet_counts(searcher: Searcher, matched: set[int]) -> dict[str, list[tuple[str, int]]]:
+    mask = _mask(searcher, matched)
+    return {name: _by_count(_counts(searcher, name, mask)) for name in FACETS}
+
+
+def disjunctive_counts(searcher: Searcher, name: str, found: set[int], fallback: set[int] | None) -> list[tuple[str, int]]:
+    """A filtered facet's counts among the cases the search finds with every other facet's filter
+    but not its own: what choosing one more of its values adds. `fallback`: the cases holding
+    some of the words, when the page shows those; a value that has cases holding all the words
+    counts those, as the search would then show only them."""
+    counts = dict(_counts(searcher, name, _mask(searcher, found)))
+    if fallback is not None:
+        for value, n in _counts(searcher, name, _mask(searcher, fallback)):
+            counts.setdefault(value, n)
+    return _by_count(counts.items())
+
+
+def _with_selected(counts: list[tuple[str, int]], selected: list[str]) -> list[tuple[str, int]]:
+    """A chosen value stays in the list (at 0 when nothing has it now), so it can be taken away."""
+    have = {value for value, _n in counts}
+    return counts + [(value, 0) for value in selected if value not in have]
+
+
+def _also_searched(searcher: Searcher, units: list[Unit], matched: set[int], limit: int = 6) -> list[str]:
+    """The thesaurus and translation alternatives the found cases hold, in the order they were added."""
+    found: list[str] = []
+    for unit in units:
+        for words in unit.expansions:
+            text = " ".join(words)
+            if text not in found and _alternative_docs(searcher, words, matched, words in unit.loose,
+                                                       _languages(unit, words)) & matched:
+                found.append(text)
+                if len(found) == limit:
+                    return found
+    return found
 
 
 def _snippet(searcher: Searcher, hit, units: list[Unit]) -> str:
@@ -374,23 +433,29 @@ def slug_docs(searcher: Searcher, slugs: Iterable[str]) -> set[int]:
     return docs
 
 
+def _matches(searcher: Searcher, parsed: ParsedQuery, units: list[Unit], candidates: set[int],
+             any_word: bool) -> set[int]:
+    if units:
+        return matching_docs(searcher, units, any_word, candidates)
+    return set(candidates) if parsed.is_empty else set()  # else: only stop words
+
+
 def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, newest: bool,
            only: Iterable[str] | None = None) -> Hits:
     cache = _facet_cache(searcher)
-    allowed = resolve_filters(searcher, parsed.filters)
-    if only is not None:
-        allowed = slug_docs(searcher, only) if allowed is None else allowed & slug_docs(searcher, only)
+    passing, applied = facet_filters(searcher, parsed.filters)
     # Posting lists still hold replaced and deleted versions until a merge: live ones only.
-    candidates = cache.live if allowed is None else allowed & cache.live
+    scope = cache.live if only is None else cache.live & slug_docs(searcher, only)
+    for name, values in parsed.required.items():
+        for value in values:
+            scope = scope & facet_filters(searcher, {name: [value]})[0][name]
+    candidates = _intersection(passing.values(), scope) or set()
     units = significant_units(searcher, parsed)
     any_word = False
-    if units:
-        matched = matching_docs(searcher, units, False, candidates)
-        if not matched and len(units) > 1:
-            any_word = True
-            matched = matching_docs(searcher, units, True, candidates)
-    else:
-        matched = set(candidates) if parsed.is_empty else set()  # else: only stop words
+    matched = _matches(searcher, parsed, units, candidates, False)
+    if units and not matched and len(units) > 1:
+        any_word = True
+        matched = matching_docs(searcher, units, True, candidates)
 
     hits: list[Hit] = []
     first = (page - 1) * per_page
@@ -409,8 +474,27 @@ def search(searcher: Searcher, parsed: ParsedQuery, page: int, per_page: int, ne
     for docnum in docnums[first:]:
         stored = searcher.stored_fields(docnum)
         hits.append(Hit(slug=stored["slug"], snippet=_snippet(searcher, stored, units)))
-    return Hits(total=len(matched), hits=hits, facets=facet_counts(searcher, matched),
-                any_word=any_word, filters=parsed.filters, coverage=coverage)
+    facets = facet_counts(searcher, matched)
+    facets.update(_filtered_facet_counts(searcher, parsed, units, passing, scope, any_word))
+    for name, values in applied.items():
+        facets[name] = _with_selected(facets.get(name, []), values)
+    return Hits(total=len(matched), hits=hits, facets=facets, any_word=any_word, filters=parsed.filters,
+                coverage=coverage, applied=applied, also_searched=_also_searched(searcher, units, matched))
+
+
+def _filtered_facet_counts(searcher: Searcher, parsed: ParsedQuery, units: list[Unit], passing: dict[str, set[int]],
+                           scope: set[int], any_word: bool) -> dict[str, list[tuple[str, int]]]:
+    """Counts of the filtered facets, each without its own filter (disjunctive facets). The words
+    are matched once, among the cases that pass all filters but one."""
+    if not passing:
+        return {}
+    others = {name: _intersection((docs for other, docs in passing.items() if other != name), scope) or set()
+              for name in passing}
+    wider = set().union(*others.values())
+    found = _matches(searcher, parsed, units, wider, False)
+    fallback = matching_docs(searcher, units, True, wider) if any_word else None
+    return {name: disjunctive_counts(searcher, name, found & within, fallback & within if fallback is not None else None)
+            for name, within in others.items()}
 
 
 def is_weak(hits: Hits) -> bool:

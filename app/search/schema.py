@@ -19,7 +19,7 @@ TEXT_WEIGHTS = {"title": 5.0, "summary": 3.0, "lessons": 2.0, "all": 1.0}
 FACETS = ("theme", "city", "country", "lesson", "language", "status", "guide")
 _STEMMER_LANG = {"nl": "dutch", "en": "english"}
 # Raised whenever the fields or their analysis change: an index of another format is rebuilt.
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 # The most frequent words of a case's own text, kept with it for "related cases".
 KEY_CANDIDATES = 60
 PAIR_SEPARATOR = " "

@@ -31,6 +31,9 @@ class Unit:
     thesaurus: bool = False  # the thesaurus knows these words: no dictionary translation is needed
     # Alternatives known to be of one language (a translation): looked for in that language only.
     languages: dict[Phrase, str] = field(default_factory=dict)
+    # Alternatives that say the same thing in other words (thesaurus, abbreviations, translations):
+    # what a results page lists as "also searched", unlike other forms or parts of the same words.
+    expansions: list[Phrase] = field(default_factory=list)
 
     @property
     def phrases(self) -> list[Phrase]:
@@ -39,13 +42,16 @@ class Unit:
     def weighted(self) -> list[tuple[Phrase, float]]:
         return [(self.typed, 1.0), *self.alternatives]
 
-    def add(self, words: Phrase, weight: float, loose: bool = False, language: str | None = None) -> None:
+    def add(self, words: Phrase, weight: float, loose: bool = False, language: str | None = None,
+            expansion: bool = False) -> None:
         if words and words != self.typed and all(words != w for w, _ in self.alternatives):
             self.alternatives.append((words, weight))
             if loose:
                 self.loose.add(words)
             if language:
                 self.languages[words] = language
+            if expansion:
+                self.expansions.append(words)
 
 
 @dataclass
@@ -53,6 +59,8 @@ class ParsedQuery:
     # Each unit must match (or, in the fallback, any may).
     units: list[Unit] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
+    # Filters typed in the words (`city:Utrecht`): each must hold, beside the chosen ones.
+    required: dict[str, list[str]] = field(default_factory=dict)
     words: list[str] = field(default_factory=list)  # plain folded words: the ones spelling may correct
     text: str = ""  # as typed (trimmed)
     plain_spans: list[tuple[int, int]] = field(default_factory=list)  # where in `text` the plain words stand
@@ -70,7 +78,7 @@ EQUIVALENT_WEIGHT = 0.7
 def _unit(words: Phrase, equivalents: list[Phrase], quoted: bool = False) -> Unit:
     unit = Unit(typed=words, quoted=quoted, thesaurus=bool(equivalents))
     for other in equivalents:
-        unit.add(other, EQUIVALENT_WEIGHT)
+        unit.add(other, EQUIVALENT_WEIGHT, expansion=True)
     return unit
 
 

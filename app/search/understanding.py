@@ -71,7 +71,7 @@ def join_compounds(units: list[Unit], known: Callable[[str], bool]) -> list[Unit
                 unit = Unit(typed=(word,))
                 unit.add((first, second), COMPOUND_WEIGHT, loose=True)
                 for other in thesaurus.default().lookup((word,)):
-                    unit.add(other, EQUIVALENT_WEIGHT)
+                    unit.add(other, EQUIVALENT_WEIGHT, expansion=True)
                     unit.thesaurus = True
                 joined.append(unit)
                 i += 2
@@ -135,7 +135,7 @@ def translate(units: list[Unit]) -> list[Unit]:
             found = bilingual.counterparts(word) or next(
                 (t for t in map(bilingual.counterparts, word_forms(word)) if t), [])
             for other, language in found[:MAX_TRANSLATIONS]:
-                unit.add(fold(other), TRANSLATION_WEIGHT, language=language)
+                unit.add(fold(other), TRANSLATION_WEIGHT, language=language, expansion=True)
     return units
 
 

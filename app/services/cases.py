@@ -9,11 +9,13 @@ from sqlalchemy.orm import selectinload
 
 from .. import db, gazetteer
 from ..audience import Audience
+from ..casefiles import CaseData
 from ..errors import NotFound
 from ..models import Case, IndexChange, Lesson, Member
 from ..policy import Actor, case_visible, contributor_visible, lesson_visible
 from ..search import SearchUnavailable
 from . import indexing
+from .content import apply_data
 
 RELATED_LIMIT = 3
 
@@ -29,6 +31,8 @@ class CaseView:
     related: list[Case]
     # Who shared it, when this audience may know: named cases, or moderators for anonymous ones.
     contributor: Member | None = None
+    # A case not (or not yet in this form) published: shown without links to its page or actions.
+    preview: bool = False
 
     @property
     def went_well(self) -> list[Lesson]:
@@ -77,6 +81,22 @@ def get_case(audience: Audience, slug: str, with_related: bool = True) -> CaseVi
         related=related_cases(audience, case) if with_related else [],
         contributor=contributor_for(audience, case),
     )
+
+
+def preview_view(audience: Audience, case: Case | CaseData, contributor: Member | None = None) -> CaseView:
+    """A case as its page would show it before it is published: a form's unsaved data (CaseData)
+    or a stored draft or submission (Case), with every lesson. Nothing is stored or flushed."""
+    if isinstance(case, CaseData):
+        data, case = case, Case(slug=case.slug)  # transient: never added to the session
+        apply_data(case, data)
+    else:
+        contributor = contributor or case.author
+    source = None
+    if case.copied_from:
+        source = db.session().scalar(select(Case).where(Case.slug == case.copied_from))
+    return CaseView(case=case, lessons=list(case.lessons),
+                    copied_from=source if source is not None and case_visible(audience, source) else None,
+                    copied_in=[], related=[], contributor=contributor, preview=True)
 
 
 def contributor_for(audience: Audience, case: Case) -> Member | None:

@@ -251,6 +251,11 @@ def story_heading(case: Case, moment: datetime | None = None) -> str:
         return _("Update, %(date)s", date=format_date(moment or utcnow(), "long"))
 
 
+def story_with_addition(body: str, heading: str, addition: str) -> str:
+    """The story with an update's addition at its end, under its dated heading."""
+    return f"{body.rstrip()}\n\n## {heading}\n\n{addition}\n"
+
+
 def approve(actor: Actor, update: CaseUpdate) -> None:
     """Change the case as the update says, as a new revision; it shows on the case, dated."""
     _decision(actor, update)
@@ -264,7 +269,7 @@ def approve(actor: Actor, update: CaseUpdate) -> None:
             case.lessons.append(Lesson(position=len(case.lessons), kind=update.lesson_kind, text=update.lesson_text,
                                        visibility=update.lesson_visibility))
         if update.story_addition:
-            case.body = f"{case.body.rstrip()}\n\n## {story_heading(case, now)}\n\n{update.story_addition}\n"
+            case.body = story_with_addition(case.body, story_heading(case, now), update.story_addition)
         update.state, update.published_at, update.review_note = "approved", now, None
         case.confirmed_at = now
         # The revision is the contributor's: they wrote it; the moderator let it in (audit log).

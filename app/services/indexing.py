@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import db, gazetteer
+from .. import db, gazetteer, vocabulary
 from ..audience import Audience
 from ..models import Case, IndexChange
 from ..policy import case_visible, lesson_visible
@@ -38,7 +38,8 @@ def document_for(case: Case | None, index_name: str) -> IndexDocument | None:
     summary = plain_text(case.summary)
     body = plain_text(case.body)
     # Every name of the city and the country (`Wenen`, `Wien`, `Oostenrijk`…), so any of them finds it.
-    places = " ".join([*gazetteer.aliases(case.city, case.country), *case.organisations, *_named_contributor(case)])
+    places = " ".join([*gazetteer.aliases(case.city, case.country), *case.organisations, *_named_contributor(case),
+                       *_theme_names(case)])
     guide = transfer.searchable_text(case.transfer)
     excerpt = " ".join([summary, lessons_text, guide, body])[:EXCERPT_CHARS]
     facets = {
@@ -55,6 +56,12 @@ def document_for(case: Case | None, index_name: str) -> IndexDocument | None:
         lessons=lessons_text, body=body, places=places, excerpt=excerpt,
         published=published, fingerprint=fingerprint, facets=facets, guide=guide,
     )
+
+
+def _theme_names(case: Case) -> list[str]:
+    """Its themes in both languages: members type "sociale inclusie" as often as they filter by it."""
+    return [vocabulary.theme_label(theme, language) for theme in case.themes for language in ("en", "nl")
+            if theme in vocabulary.themes()]
 
 
 def _named_contributor(case: Case) -> list[str]:

@@ -41,8 +41,10 @@ def _store(uow: UnitOfWork, data: CaseData, editor: Member | None, author: Membe
     """Create or update a published case by slug: 'created', 'updated' or 'unchanged'."""
     session = uow.session
     case = session.scalar(select(Case).where(Case.slug == data.slug))
-    if case is not None and case_data(case) == data and (author is None or case.author_id == author.id):
+    same_content = case is not None and case_data(case) == data
+    if case is not None and same_content and (author is None or case.author_id == author.id):
         return case, "unchanged"
+    last_changed = case.updated_at if case is not None else utcnow()
     if case is None:
         now = utcnow()
         case = Case(slug=data.slug, published_at=now, created_at=now, lessons=[])
@@ -59,6 +61,8 @@ def _store(uow: UnitOfWork, data: CaseData, editor: Member | None, author: Membe
         case.published_at = utcnow()
         case.review_state = "published"
     uow.changed(case, "imported", editor)
+    if same_content:
+        case.updated_at = last_changed  # only its author changed: "last updated" tells of its content
     return case, outcome
 
 

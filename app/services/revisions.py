@@ -18,6 +18,7 @@ from ..casefiles import CaseData, InvalidCase
 from ..i18n import label
 from ..models import Case, CaseRevision, Member, utcnow
 from ..policy import Actor, can
+from ..sources import as_entry
 from . import transfer
 from .content import case_data
 
@@ -172,6 +173,8 @@ def _field_text(data: CaseData | None, name: str) -> str:
         return "\n".join(label("theme", t) for t in value)
     if name == "transfer":
         return "\n".join(transfer.readable_lines(value))
+    if name == "sources":
+        return "\n".join(f"{s['title']} ({s['url']})" if s.get("title") else s["url"] for s in map(as_entry, value))
     if isinstance(value, list):
         return "\n".join(value)
     if value is None:

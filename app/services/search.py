@@ -1,12 +1,14 @@
 """Searching the library as one audience: only that audience's index is ever asked."""
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
 
+from .. import gazetteer
 from ..audience import Audience
 from ..i18n import label
 from ..models import Case
@@ -17,6 +19,7 @@ from . import indexing, transfer
 # URL parameter -> index facet. `lang` is the case's language (the UI language is a cookie).
 FILTER_PARAMS = {"theme": "theme", "city": "city", "country": "country", "lesson": "lesson",
                  "lang": "language", "status": "status", "guide": "guide"}
+PARAM_OF = {facet: param for param, facet in FILTER_PARAMS.items()}
 SORTS = ("relevance", "newest")
 MAX_PAGE = 1000
 
@@ -59,6 +62,35 @@ class FacetValue:
     label: str
     count: int
     selected: bool
+    facet: str = ""
+
+    @property
+    def param(self) -> str:
+        return PARAM_OF.get(self.facet, self.facet)
+
+    @property
+    def anchor(self) -> str:
+        """The id of this value's link, named in the link's own fragment: the page it opens puts
+        focus (or scrolls) back on the value just used."""
+        return anchor(self.facet, self.value)
+
+
+def anchor(facet: str, value: str = "") -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+    return f"f-{facet}-{slug}" if value else f"f-{facet}"
+
+
+@dataclass
+class ActiveFilter:
+    """A filter from the address that the audience's index knows: a chip that takes it away."""
+
+    facet: str
+    value: str
+    label: str
+
+    @property
+    def param(self) -> str:
+        return PARAM_OF.get(self.facet, self.facet)
 
 
 @dataclass
@@ -73,10 +105,29 @@ class SearchPage:
     message: str | None = None
     any_word: bool = False
     copied_in: dict[str, int] = field(default_factory=dict)  # slug -> in how many cities it was copied
+    active: list[ActiveFilter] = field(default_factory=list)
+    also_searched: list[str] = field(default_factory=list)  # other words the search found cases by
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    def choices(self, fixed: str | None = None) -> dict[str, list[FacetValue]]:
+        """The facets worth showing: a facet none of whose values would change the results
+        (every value held by every case found, none chosen) is left out, as is the one the page fixes."""
+        return {facet: values for facet, values in self.facets.items()
+                if values and facet != fixed
+                and (any(v.selected for v in values) or any(v.count != self.total for v in values))}
+
+    def active_except(self, fixed: str | None = None) -> list[ActiveFilter]:
+        return [f for f in self.active if f.facet != fixed]
+
+    def summary(self, fixed: str | None = None) -> list[list[str]]:
+        """The chosen values' labels, one list per facet: "Amsterdam or Rotterdam · Housing"."""
+        groups: dict[str, list[str]] = {}
+        for f in self.active_except(fixed):
+            groups.setdefault(f.facet, []).append(f.label)
+        return list(groups.values())
 
 
 def _problem_message(problem: QueryProblem) -> str:
@@ -107,15 +158,33 @@ def search_cases(audience: Audience, request: SearchRequest) -> SearchPage:
     page.copied_in = transfer.copied_in_cities(audience, visible)
     page.total = hits.total - (len(hits.hits) - len(visible))
     page.suggestion, page.any_word, page.corrected_query = hits.suggestion, hits.any_word, hits.corrected_query
-    selected = {facet: {v.lower() for v in values} for facet, values in hits.filters.items()}
+    page.also_searched = hits.also_searched
+    selected = {facet: set(values) for facet, values in hits.applied.items()}
     page.facets = {
-        facet: [FacetValue(value=v, label=label(facet, v), count=n, selected=v.lower() in selected.get(facet, ()))
+        facet: [FacetValue(value=v, label=label(facet, v), count=n, selected=v in selected.get(facet, ()), facet=facet)
                 for v, n in counts]
         for facet, counts in hits.facets.items()
     }
+    page.active = _active_filters(request, hits.applied)
     if request.q.strip() and not hits.total and not page.suggestion:
         page.message = _("No cases match your search. Try fewer or other words.")
     return page
+
+
+def _active_filters(request: SearchRequest, applied: dict[str, list[str]]) -> list[ActiveFilter]:
+    """The filters of the address, as the index holds their values. A value the index does not hold
+    (one only members' cases have, for a visitor) is never named back; `city:` typed among the
+    words stays in the words."""
+    active = []
+    for facet, values in applied.items():
+        asked = {_as_indexed(facet, v) for v in request.filters.get(facet, ())}
+        active += [ActiveFilter(facet=facet, value=v, label=label(facet, v)) for v in values if v.lower() in asked]
+    return active
+
+
+def _as_indexed(facet: str, value: str) -> str:
+    """How the engine compares a filter value with the index's (a city by any of its names)."""
+    return (gazetteer.city_key(value) if facet == "city" else value).strip().lower()
 
 
 def matching_among(audience: Audience, request: SearchRequest, slugs: Collection[str]) -> list[Case]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, request, url_for
 
+from .. import sources
 from ..auth import current_audience
 from ..i18n import country_name, label
 from ..rendering import render_markdown
@@ -34,6 +35,8 @@ def search_api():
         "suggestion": page.suggestion,
         "corrected_query": page.corrected_query,
         "message": page.message,
+        # Other words the cases were found by: thesaurus, abbreviations, translations (`water square`).
+        "also_searched": page.also_searched,
     }
 
 
@@ -48,7 +51,11 @@ def case_api(slug: str):
         "country_name": country_name(case.country),
         "theme_labels": [label("theme", t) for t in case.themes],
         "status": case.status, "year": case.year, "organisations": list(case.organisations),
-        "sdg_targets": list(case.sdg_targets), "sources": list(case.sources), "contact": case.contact,
+        "sdg_targets": list(case.sdg_targets), "contact": case.contact,
+        # `sources` stays a list of addresses, as v1 clients read it; the titles come beside it.
+        "sources": [sources.as_entry(s)["url"] for s in case.sources],
+        "source_details": [sources.as_entry(s) for s in case.sources],  # [{url, title}], title only when given
+        "updated_at": case.updated_at.isoformat(),  # the last change of its content
         "attribution": case.attribution,
         "contributor": ({"name": view.contributor.name, "organisation": view.contributor.organisation}
                         if view.contributor else None),

@@ -1,24 +1,29 @@
 """Contributing a case, and moderators reviewing what was submitted."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from .. import auth, casefiles, db, vocabulary
+from .. import auth, case_form_errors, casefiles, db, sources, vocabulary
 from ..errors import Conflict, NotFound
-from ..forms import CaseForm, ConfirmForm, ReviewForm, remove_entry
+from ..forms import FIRST_COUNTRY, CaseForm, ConfirmForm, ReviewForm, is_only_headings, remove_entry, story_outline
 from ..i18n import ui_locale
-from ..models import Case
+from ..models import Case, utcnow
 from ..policy import Actor, can, require
-from ..services import contributions, follow_ups, library, proposals, revisions
+from ..services import cases, contributions, follow_ups, library, moderation, proposals, revisions
 from ..services.content import case_data
 
 bp = Blueprint("contribute", __name__)
 
 
 def _case_form(case=None) -> CaseForm:
+    """The form as typed; on first opening, the case's values (a new case: the story outline, the UI
+    language and the Netherlands, to change where they do not fit)."""
     form = CaseForm()
+    if case is None and request.method == "GET":
+        form = CaseForm(data={"body": story_outline(), "language": ui_locale(), "country": FIRST_COUNTRY})
     if case is not None and request.method == "GET":
         data = case_data(case)
         form = CaseForm(data={
@@ -26,11 +31,14 @@ def _case_form(case=None) -> CaseForm:
             "country": data.country, "themes": data.themes, "language": data.language,
             "visibility": data.visibility, "attribution": data.attribution,
             "organisations": "\n".join(data.organisations), "sdg_targets": ", ".join(data.sdg_targets),
-            "sources": "\n".join(data.sources), "copied_from": data.copied_from or "",
+            "sources": sources.as_lines(data.sources), "copied_from": data.copied_from or "",
             "contact": data.contact or "", "status": data.status or "", "year": str(data.year or ""),
             "lessons": [{"kind": l.kind, "text": l.text, "visibility": l.visibility} for l in data.lessons] or [{}],
             "base_version": str(case.version),
         })
+        if is_only_headings(form.body.data or ""):
+            form.body.data = story_outline()  # a draft saved before its story was written
+    form.set_country_choices(ui_locale())
     form.set_theme_choices({slug: vocabulary.theme_label(slug, ui_locale()) for slug in vocabulary.themes()})
     return form
 
@@ -42,6 +50,18 @@ def mine():
     return render_template("contribute/mine.html", cases=contributions.my_cases(member),
                            proposals=proposals.mine(member), follow_ups=follow_ups.open_follow_ups(member),
                            updates=follow_ups.mine(member))
+
+
+@bp.get("/contribute/<int:case_id>")
+@login_required
+def show(case_id: int):
+    """An unpublished case as it will read, with where it stands: for its author (also while a
+    moderator reviews it and they cannot change it) and for moderators. Others: not found."""
+    actor = auth.acting_actor()
+    case = contributions.get_case(actor, case_id)
+    if case.is_published:
+        return redirect(url_for("pages.case", slug=case.slug))
+    return render_template("contribute/show.html", case=case, view=cases.preview_view(actor.audience, case))
 
 
 @bp.route("/contribute/new", methods=["GET", "POST"])
@@ -68,9 +88,18 @@ def _change_lessons(form: CaseForm, action: str) -> None:
         remove_entry(form.lessons, action.removeprefix("remove_lesson-"))
 
 
-def _after_save(actor: Actor, case: Case):
+def _after_save(actor: Actor, case: Case, action: str):
+    """Where a save leads, with a line there that says what happened."""
+    now = format_time(utcnow(), "short")
     if case.is_published:
+        flash(_("Your changes were published at %(time)s.", time=now))
         return redirect(url_for("pages.case", slug=case.slug))
+    if action == "submit" and case.review_state == "submitted":
+        flash(_("Sent for review: a moderator will look at it. You will find the outcome here."))
+    elif case.review_state == "submitted":
+        flash(_("Changes saved at %(time)s.", time=now))
+    else:
+        flash(_("Draft saved at %(time)s.", time=now))
     if case.review_state == "submitted" and can(actor, "case.decide", case):
         return redirect(url_for("contribute.review", case_id=case.id))
     return redirect(url_for("contribute.mine"))
@@ -79,7 +108,8 @@ def _after_save(actor: Actor, case: Case):
 def _edit(case: Case | None):
     actor = auth.acting_actor()
     form = _case_form(case)
-    problems, preview, conflict = [], None, None
+    unplaced: list[str] = []
+    preview, conflict, invalid_form = None, None, False
     if request.method == "POST":
         if not form.validate_on_submit():  # only the CSRF token can fail here
             abort(400)
@@ -92,20 +122,28 @@ def _edit(case: Case | None):
             draft = action in ("save", "preview") and (case is None or not case.is_published)
             try:
                 data = casefiles.validate(_("the form"), meta, body, draft=draft)
+                _check_copied_from(actor, data)
                 if action == "preview":
-                    preview = data
+                    preview = cases.preview_view(actor.audience, data, case.author if case else actor.acting)
                 else:
                     case = contributions.save(actor, data, case, form.started_from())
                     if action == "submit" and can(actor, "case.submit", case):
                         contributions.submit(actor, case)
-                    return _after_save(actor, case)
+                    return _after_save(actor, case, action)
             except casefiles.InvalidCase as invalid:
-                problems = invalid.problems
+                invalid_form = True
+                unplaced = case_form_errors.attach(form, invalid.problems)
             except Conflict as clash:
                 conflict = _conflict(actor, form, clash.case, data)
-    status = 409 if conflict else 400 if problems else 200
-    return render_template("contribute/edit.html", form=form, case=case, problems=problems, preview=preview,
+    status = 409 if conflict else 400 if invalid_form else 200
+    return render_template("contribute/edit.html", form=form, case=case, unplaced=unplaced, preview=preview,
                            conflict=conflict), status
+
+
+def _check_copied_from(actor: Actor, data: casefiles.CaseData) -> None:
+    """"Copied from" names a case on Casebook that this member can open (a file may name any case)."""
+    if data.copied_from and not cases.cases_by_slug(actor.audience, [data.copied_from]):
+        raise casefiles.InvalidCase([casefiles.Problem("form", "copied_from", "names no case on Casebook")])
 
 
 def _conflict(actor: Actor, form: CaseForm, case: Case | None, mine) -> dict:
@@ -133,8 +171,7 @@ def _conflict(actor: Actor, form: CaseForm, case: Case | None, mine) -> dict:
 @login_required
 def queue():
     actor = auth.acting_actor()
-    return render_template("contribute/queue.html", cases=contributions.review_queue(actor),
-                           proposals=proposals.waiting(actor), updates=follow_ups.waiting(actor))
+    return render_template("contribute/queue.html", waiting=moderation.queue(actor))
 
 
 @bp.route("/moderate/<int:case_id>", methods=["GET", "POST"])
@@ -145,14 +182,16 @@ def review(case_id: int):
     case = contributions.get_case(actor, case_id)
     form = ReviewForm()
     if form.validate_on_submit():
-        if request.form.get("action") == "approve":
+        if form.approved():
             contributions.approve(actor, case)
+            flash(_("Published: %(title)s.", title=case.title))
         else:
             contributions.send_back(actor, case, form.note.data)
+            flash(_("Sent back to the author with your note: %(title)s.", title=case.title))
         return redirect(url_for("contribute.queue"))
-    if request.method == "POST":
-        abort(400)
-    return render_template("contribute/review.html", case=case, form=form, confirm=ConfirmForm())
+    return render_template("contribute/review.html", case=case, form=form, confirm=ConfirmForm(),
+                           copied=moderation.copied_case(actor, case), view=cases.preview_view(actor.audience, case)), \
+        400 if form.errors else 200
 
 
 def _who(actor: Actor, revs) -> dict[int, str | None]:

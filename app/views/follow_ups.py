@@ -1,13 +1,14 @@
 """Follow-ups: the contributor's answer to "how is it going now?", and moderators reviewing it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
 from .. import auth
 from ..forms import ConfirmForm, FollowUpForm, ReviewForm
-from ..services import follow_ups
+from ..services import follow_ups, moderation
 
 bp = Blueprint("follow_ups", __name__)
 
@@ -78,12 +79,13 @@ def review(update_id: int):
     update = follow_ups.for_review(actor, update_id)
     form = ReviewForm()
     if form.validate_on_submit():
-        if request.form.get("action") == "approve":
+        if form.approved():
             follow_ups.approve(actor, update)
+            flash(_("Published on the case."))
         else:
             follow_ups.send_back(actor, update, form.note.data)
+            flash(_("Sent back with your note."))
         return redirect(url_for("contribute.queue"))
-    if request.method == "POST":
-        abort(400)
     return render_template("follow_ups/review.html", update=update, form=form,
-                           heading=follow_ups.story_heading(update.case))
+                           heading=follow_ups.story_heading(update.case), changes=moderation.update_changes(actor, update)), \
+        400 if form.errors else 200

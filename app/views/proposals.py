@@ -1,13 +1,13 @@
 """Adding to other members' cases: "we tried this too" lessons and "copied from", through review."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from .. import auth
 from ..forms import ConfirmForm, CopiedFromForm, ProposedLessonForm, ReviewForm
-from ..services import cases, proposals
+from ..services import cases, moderation, proposals
 
 bp = Blueprint("proposals", __name__)
 
@@ -73,15 +73,16 @@ def review(proposal_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            if request.form.get("action") == "approve":
+            if form.approved():
                 proposals.approve(actor, proposal)
+                flash(_("Published on the case."))
             else:
                 proposals.send_back(actor, proposal, form.note.data)
+                flash(_("Sent back with your note."))
         except proposals.ProposalError as problem:
             error = str(problem)
         else:
             return redirect(url_for("contribute.queue"))
-    elif request.method == "POST":
-        abort(400)
     return render_template("proposals/review.html", proposal=proposal, form=form, error=error,
-                           source=proposals.source_case(proposal), confirm=ConfirmForm()), 400 if error else 200
+                           source=proposals.source_case(proposal), confirm=ConfirmForm(),
+                           changes=moderation.proposal_changes(actor, proposal)), 400 if error or form.errors else 200
