@@ -15,7 +15,9 @@ def test_the_error_summary_takes_the_focus_and_its_links_lead_to_the_fields(live
     page.goto(live_server + "/contribute/new")
     page.fill("#title", "Zonnedaken in Zwolle")
     page.click(".form-actions button[value=submit]")
-    assert page.evaluate("document.activeElement.className") == "error-summary"
+    page.wait_for_load_state()
+    # The browser moves focus to an autofocus element when it next renders, a moment after loading.
+    page.wait_for_function("document.activeElement.className === 'error-summary'", timeout=5000)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.getAttribute('href')") == "#summary"
     page.keyboard.press("Enter")
