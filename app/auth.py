@@ -48,6 +48,11 @@ def _load(user_id: str) -> SignedIn | None:
     return SignedIn(member)
 
 
+def site_open() -> bool:
+    """Whether this reader may open the whole site: always, unless safe-space mode keeps visitors out."""
+    return not current_app.config.get("SAFE_SPACE") or current_user.is_authenticated
+
+
 # What a visitor may reach when CASEBOOK_SAFE_SPACE=1: signing in, and the links that come by mail.
 SAFE_SPACE_OPEN = {"auth.login", "auth.accept_invitation", "static", "pages.set_language", "health.healthz",
                    "auth.forgot_password", "auth.reset_password", "profile.confirm_address", "mailprefs.unsubscribe",
@@ -85,7 +90,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _safe_space():
-        if not current_app.config.get("SAFE_SPACE") or current_user.is_authenticated:
+        if site_open():
             return None
         if request.endpoint in SAFE_SPACE_OPEN:
             return None

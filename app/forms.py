@@ -1,6 +1,7 @@
 """Forms and CSRF protection: the only module that knows Flask-WTF and WTForms."""
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from babel import Locale
@@ -186,6 +187,11 @@ def is_only_headings(body: str) -> bool:
 
 def country_choices(locale: str) -> list[SelectChoice]:
     """Every country by its name in the UI language, alphabetically, the Netherlands first."""
+    return list(_country_choices(locale))
+
+
+@functools.cache  # the same list for every form in a language: sorted once per worker
+def _country_choices(locale: str) -> tuple[SelectChoice, ...]:
     names = Locale.parse(locale).territories
     codes = [c for c in map(str, Locale("en").territories) if len(c) == 2 and c.isalpha() and c not in NOT_COUNTRIES]
 
@@ -193,7 +199,7 @@ def country_choices(locale: str) -> list[SelectChoice]:
         return unicodedata.normalize("NFKD", names.get(code, code)).encode("ascii", "ignore").decode().casefold()
 
     ordered = sorted((c for c in codes if c != FIRST_COUNTRY), key=sort_key)
-    return [SelectChoice(c, names.get(c, c)) for c in (FIRST_COUNTRY, *ordered)]
+    return tuple(SelectChoice(c, names.get(c, c)) for c in (FIRST_COUNTRY, *ordered))
 
 
 def _upper(value: str | None) -> str | None:

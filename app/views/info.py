@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from flask import Blueprint, current_app, render_template
 
 from .. import vocabulary
-from ..auth import current_member
+from ..auth import current_member, site_open
 from ..i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE
 from ..services.members import INVITATION_DAYS
 
@@ -19,16 +19,11 @@ bp = Blueprint("info", __name__)
 STATEMENT_DATE = date(2026, 12, 4)
 
 
-def _site_open() -> bool:
-    """Whether this reader can open the rest of the site (theme pages, sign-in-free pages)."""
-    return not current_app.config.get("SAFE_SPACE") or current_member() is not None
-
-
 @bp.get("/about")
 def about():
     focus = vocabulary.focus_themes()
     return render_template("info/about.html", focus_themes=focus,
-                           other_themes=[t for t in vocabulary.themes() if t not in focus], site_open=_site_open())
+                           other_themes=[t for t in vocabulary.themes() if t not in focus], site_open=site_open())
 
 
 @bp.get("/privacy")
